@@ -1,0 +1,38 @@
+# Folio data platform. The two commands: `make run` (the nightly pipeline on embedded
+# defaults) and `make test` (lint + the whole test suite). Both set up what they need.
+SHELL := /bin/bash
+export FOLIO_HOME ?= $(CURDIR)/data
+VENV := .venv
+FOLIO := $(VENV)/bin/folio
+
+.PHONY: setup run test lint format bench lock clean
+
+setup:  ## build .venv and .venv-superset from the locked requirements (idempotent)
+	@bash scripts/setup.sh
+
+run: setup  ## simulate the default history, run folio_nightly over it through Airflow
+	@$(FOLIO) simulate --reuse
+	@$(FOLIO) run --history
+	@$(FOLIO) status --limit 5
+
+test: setup  ## ruff + pytest (slow end-to-end tests included)
+	@bash scripts/test.sh
+
+lint: setup
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: setup
+	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+bench: setup  ## benchmarks, each against a peer in the same run
+	@$(VENV)/bin/python bench/bench_simulator.py
+
+lock:  ## re-resolve requirements/*.txt from requirements/*.in
+	@bash scripts/setup.sh tools
+	@.venv-tools/bin/uv pip compile -q requirements/pipeline.in -o requirements/pipeline.txt \
+	    --python-version 3.11 --find-links /opt/wheels --no-header
+	@.venv-tools/bin/uv pip compile -q requirements/superset.in -o requirements/superset.txt \
+	    --python-version 3.11 --no-header
+
+clean:  ## remove generated data (FOLIO_HOME), keep the venvs
+	rm -rf "$(FOLIO_HOME)"

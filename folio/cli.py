@@ -1,0 +1,305 @@
+"""The `folio` command: simulate sources, run the nightly DAG through Airflow, show status.
+
+Errors meant for the user (bad dates, unreachable databases, an unwritable FOLIO_HOME,
+unknown options) print one line and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import time
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from folio.config import FolioError, Settings, get_settings, yesterday_utc
+from folio.pipeline.window import Window, parse_day
+
+app = typer.Typer(
+    name="folio",
+    help="Folio's data platform: nightly ELT into DuckDB, Spark, dbt marts, quality gates.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+# piped output (make run, CI logs) gets a readable width instead of rich's 80 columns
+console = Console(width=None if sys.stdout.isatty() else 130)
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "FOLIO_" + str(first["loc"][0]).upper() if first["loc"] else "FOLIO_*"
+        raise FolioError(f"bad setting {name}: {first['msg']}") from None
+    settings.ensure_home()
+    return settings
+
+
+def _day(value: str | None, what: str) -> dt.date | None:
+    return None if value is None else parse_day(value, what)
+
+
+def _fmt_s(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+@app.command()
+def simulate(
+    accounts: Annotated[
+        int | None,
+        typer.Option(
+            help="Accounts that sign up over the range [default: FOLIO_SIM_ACCOUNTS, 2000]."
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(help="First day, YYYY-MM-DD [default: FOLIO_SIM_MONTHS months before --end]."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(help="Last day, YYYY-MM-DD [default: FOLIO_SIM_END or yesterday, UTC]."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed [default: FOLIO_SEED, 42].")] = None,
+    traffic: Annotated[
+        float | None,
+        typer.Option(
+            help="Multiplier on portfolio-visitor traffic [default: FOLIO_SIM_TRAFFIC, 1]."
+        ),
+    ] = None,
+    defect_rate: Annotated[
+        float | None,
+        typer.Option(help="Multiplier on defect rates, 0 for clean sources [default: 1]."),
+    ] = None,
+    reuse: Annotated[
+        bool,
+        typer.Option(
+            help="Keep the landing zone if it was simulated with exactly these parameters."
+        ),
+    ] = False,
+) -> None:
+    """Simulate Folio's sources: the app DB, Stripe exports and the Segment archive."""
+    from folio.sources.simulator import SimParams
+    from folio.sources.simulator import simulate as run_sim
+
+    settings = _settings()
+    d_start, d_end = settings.sim_range()
+    d_end = _day(end, "--end") or d_end
+    d_start = (
+        _day(start, "--start") or (settings.model_copy(update={"sim_end": d_end}).sim_range()[0])
+    )
+    if d_end < d_start:
+        raise FolioError(f"--end {d_end} is before --start {d_start}")
+    if accounts is not None and accounts < 1:
+        raise FolioError("--accounts must be at least 1")
+    params = SimParams(
+        start=d_start,
+        end=d_end,
+        accounts=accounts or settings.sim_accounts,
+        seed=settings.seed if seed is None else seed,
+        traffic=settings.sim_traffic if traffic is None else traffic,
+        defect_rate=settings.defect_rate if defect_rate is None else defect_rate,
+    )
+    if reuse:
+        from folio.sources.landing import simulated_params
+
+        if simulated_params(settings.landing) == params:
+            console.print(
+                f"landing zone {settings.landing} already holds this simulation "
+                f"({params.accounts} accounts, {d_start}..{d_end}, seed {params.seed}):"
+                " reusing it"
+            )
+            return
+    console.print(
+        f"simulating {params.accounts} accounts, {d_start}..{d_end}, seed "
+        f"{params.seed} -> {settings.landing}"
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} days"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("simulating", total=(d_end - d_start).days + 1)
+        summary = run_sim(
+            params,
+            settings.landing,
+            settings.app_db,
+            lambda done, total: progress.update(task, completed=done),
+        )
+    table = Table(title=f"simulated in {_fmt_s(summary.seconds)}", show_header=False)
+    table.add_row(
+        "segment messages", f"{summary.segment_messages:,} ({summary.events_per_second:,.0f}/s)"
+    )
+    table.add_row("stripe objects", f"{summary.stripe_objects:,}")
+    for name, n in summary.app_rows.items():
+        table.add_row(f"app db {name}", f"{n:,}")
+    table.add_row("defects injected", ", ".join(f"{k} {v:,}" for k, v in summary.defects.items()))
+    table.add_row("landing files", f"{summary.files:,} ({summary.bytes / 1e6:,.1f} MB)")
+    console.print(table)
+
+
+def _window(
+    date: str | None, start: str | None, end: str | None, history: bool, settings: Settings
+) -> Window:
+    if sum(map(bool, (date, start or end, history))) > 1:
+        raise FolioError("give one of --date, --start/--end or --history")
+    if history:
+        from folio.pipeline.stages import delivered_days
+
+        days = delivered_days(settings)
+        if not days:
+            raise FolioError(f"no deliveries in {settings.landing}: run `folio simulate` first")
+        return Window(days[0], days[-1])
+    if date:
+        day = parse_day(date, "--date")
+        return Window(day, day)
+    if start or end:
+        if not (start and end):
+            raise FolioError("--start and --end go together")
+        return Window(parse_day(start, "--start"), parse_day(end, "--end"))
+    day = yesterday_utc()
+    return Window(day, day)
+
+
+@app.command()
+def run(
+    date: Annotated[
+        str | None, typer.Option(help="The day to run, YYYY-MM-DD [default: yesterday, UTC].")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First day of a range run.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day of a range run.")] = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            help="One run over every day the sources have delivered (the initial history load)."
+        ),
+    ] = False,
+) -> None:
+    """Run the nightly DAG (folio_nightly) through Airflow for one day or a range."""
+    from folio import orchestration
+    from folio.pipeline import ledger
+
+    settings = _settings()
+    window = _window(date, start, end, history, settings)
+    if window.end >= dt.datetime.now(dt.UTC).date():
+        raise FolioError(
+            f"{window.end} is not over yet (UTC): the latest day to run is {yesterday_utc()}"
+        )
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    log_path = settings.home / "logs" / f"folio-run-{stamp}.log"
+    console.print(
+        f"running {orchestration.DAG_ID} for {window} through Airflow "
+        f"(airflow dags test); log: {log_path}"
+    )
+    t0 = time.perf_counter()
+    with err.status("airflow is running the DAG..."):
+        info = orchestration.run_dag(settings, window, log_path)
+    rows = ledger.task_rows(settings.ledger_path, [info.run_id])
+    table = Table(title=f"{info.run_id}: {info.state} in {_fmt_s(time.perf_counter() - t0)}")
+    for col in ("stage", "state", "rows", "time", "details"):
+        table.add_column(col)
+    for r in rows:
+        brief = ", ".join(
+            f"{k} {sum(v.values()) if isinstance(v, dict) else v:,}"
+            for k, v in r["details"].items()
+            if isinstance(v, int)
+            or (
+                isinstance(v, dict)
+                and k != "stages"
+                and all(isinstance(x, int) for x in v.values())
+            )
+        )
+        table.add_row(r["task_id"], r["state"], f"{r['rows'] or 0:,}", _fmt_s(r["seconds"]), brief)
+    console.print(table)
+    console.print(
+        f"landing zone: {settings.landing}\nrun ledger: {settings.ledger_path}\n"
+        f"airflow home: {settings.airflow_home}"
+    )
+
+
+@app.command()
+def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show.")] = 10) -> None:
+    """Recent folio_nightly runs: state, window, duration, and rows per stage."""
+    from folio import orchestration
+    from folio.pipeline import ledger
+
+    settings = _settings()
+    runs = orchestration.recent_runs(settings, limit)
+    if not runs:
+        console.print("no runs yet: try `folio run`")
+        return
+    tasks = ledger.task_rows(settings.ledger_path, [r.run_id for r in runs])
+    table = Table(title=f"recent {orchestration.DAG_ID} runs (newest first)")
+    for col in ("run", "state", "window", "started (UTC)", "duration", "rows per stage"):
+        table.add_column(col)
+    for r in runs:
+        mine = [t for t in tasks if t["run_id"] == r.run_id]
+        window = started = duration = "-"
+        if mine:
+            window = str(
+                Window(parse_day(mine[0]["window_start"]), parse_day(mine[0]["window_end"]))
+            )
+            first = min(t["started_at"] for t in mine)
+            last = max((t["finished_at"] for t in mine if t["finished_at"]), default=None)
+            started = first[:16].replace("T", " ")
+            if last:
+                duration = _fmt_s(
+                    (
+                        dt.datetime.fromisoformat(last) - dt.datetime.fromisoformat(first)
+                    ).total_seconds()
+                )
+        stages = "; ".join(
+            f"{t['task_id']} {t['state']} {t['rows'] or 0:,}"
+            + (f" ({t['error']})" if t["error"] else "")
+            for t in mine
+        )
+        table.add_row(r.run_id, r.state, window, started, duration, stages or "-")
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(args=argv, prog_name="folio", standalone_mode=False)
+    except FolioError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return 1
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err.print("error: aborted", markup=False)
+        return 130
+    except typer.TyperException as exc:  # click's usage errors (typer vendors click)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            err.print(exc.format_message(), markup=False, highlight=False)
+            return 2
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        err.print(
+            f"error: {exc.format_message()}{hint}", markup=False, highlight=False, soft_wrap=True
+        )
+        return getattr(exc, "exit_code", 2)
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,128 @@
+"""One typed settings object for the whole platform, read from ``FOLIO_*`` environment variables.
+
+Every variable is documented in ``.env.example``. Secrets are only ever read from the
+environment (or files under ``FOLIO_HOME`` that the platform generates itself), never
+from committed files.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class FolioError(Exception):
+    """An error with a message meant for the user: the CLI prints it on one line, no traceback."""
+
+
+def yesterday_utc() -> dt.date:
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FOLIO_", extra="ignore")
+
+    home: Path = Field(
+        default=REPO_ROOT / "data",
+        description="Root of all generated data: landing zone, lake, warehouse, tool homes.",
+    )
+    app_db_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the app database; default: SQLite at landing/app.db.",
+    )
+    seed: int = Field(default=42, description="Seed of the source simulator.")
+    sim_accounts: int = Field(
+        default=2000, ge=1, description="Simulator scale: accounts that sign up over the range."
+    )
+    sim_months: int = Field(default=12, ge=1, le=120, description="Simulated months of history.")
+    sim_end: dt.date | None = Field(
+        default=None, description="Last simulated day (UTC); default yesterday."
+    )
+    sim_traffic: float = Field(
+        default=1.0, gt=0, description="Multiplier on portfolio-visitor traffic (the heavy volume)."
+    )
+    defect_rate: float = Field(
+        default=1.0,
+        ge=0,
+        le=20,
+        description="Multiplier on every simulated defect rate (0 = clean sources).",
+    )
+    airflow_db_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of Airflow's metadata DB; default SQLite under airflow/.",
+    )
+    retry_delay_seconds: int = Field(
+        default=60, ge=1, description="First retry delay of every DAG task (doubles per retry)."
+    )
+    log_level: str = Field(default="INFO", description="Log level of folio's own loggers.")
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _absolute_home(cls, v: object) -> Path:
+        return Path(os.path.expanduser(str(v))).resolve()
+
+    # --- derived paths (not settings of their own) ---
+    @cached_property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @cached_property
+    def lake(self) -> Path:
+        return self.home / "lake"
+
+    @cached_property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse"
+
+    @cached_property
+    def ops(self) -> Path:
+        return self.home / "ops"
+
+    @cached_property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def app_db(self) -> str:
+        return self.app_db_url or f"sqlite:///{self.landing / 'app.db'}"
+
+    @property
+    def airflow_db(self) -> str:
+        return self.airflow_db_url or f"sqlite:///{self.airflow_home / 'airflow.db'}"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.ops / "ledger.sqlite"
+
+    def sim_range(self) -> tuple[dt.date, dt.date]:
+        """The default simulated range: ``sim_months`` months ending ``sim_end`` (inclusive)."""
+        end = self.sim_end or yesterday_utc()
+        after = end + dt.timedelta(days=1)
+        months = after.year * 12 + after.month - 1 - self.sim_months
+        y, m = divmod(months, 12)
+        m += 1
+        start = dt.date(y, m, min(after.day, calendar.monthrange(y, m)[1]))
+        return start, end
+
+    def ensure_home(self) -> Path:
+        """Create FOLIO_HOME (or fail with a clear message if it cannot be written)."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            probe = self.home / ".write-probe"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise FolioError(f"FOLIO_HOME {self.home} is not writable: {exc.strerror}") from None
+        return self.home
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The nightly pipeline's stages, their run window, and the run ledger."""

@@ -1,0 +1,138 @@
+"""The run ledger: one row per task attempt, with its window, state, timing and row counts.
+
+SQLite under ``FOLIO_HOME/ops``: several task processes may write at once (LocalExecutor),
+and SQLite serialises those writes safely. ``folio status`` and the run summary read it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+create table if not exists task_runs (
+    run_id        text not null,
+    dag_id        text not null,
+    task_id       text not null,
+    try_number    integer not null,
+    window_start  text not null,
+    window_end    text not null,
+    state         text not null,          -- running | success | failed
+    started_at    text not null,
+    finished_at   text,
+    seconds       real,
+    rows          integer,
+    details       text,                   -- JSON: per-source counts and the like
+    error         text,
+    primary key (run_id, task_id, try_number)
+);
+"""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30)
+    conn.execute("pragma journal_mode=wal")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def start_task(
+    path: Path,
+    run_id: str,
+    dag_id: str,
+    task_id: str,
+    try_number: int,
+    window: tuple[dt.date, dt.date],
+) -> None:
+    with closing(_connect(path)) as conn, conn:
+        conn.execute(
+            "insert or replace into task_runs (run_id, dag_id, task_id, try_number, window_start,"
+            " window_end, state, started_at) values (?, ?, ?, ?, ?, ?, 'running', ?)",
+            (run_id, dag_id, task_id, try_number, str(window[0]), str(window[1]), _now()),
+        )
+
+
+def finish_task(
+    path: Path,
+    run_id: str,
+    task_id: str,
+    try_number: int,
+    state: str,
+    seconds: float,
+    rows: int | None = None,
+    details: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    with closing(_connect(path)) as conn, conn:
+        conn.execute(
+            "update task_runs set state = ?, finished_at = ?, seconds = ?, rows = ?, details = ?,"
+            " error = ? where run_id = ? and task_id = ? and try_number = ?",
+            (
+                state,
+                _now(),
+                round(seconds, 3),
+                rows,
+                json.dumps(details, default=str) if details is not None else None,
+                error,
+                run_id,
+                task_id,
+                try_number,
+            ),
+        )
+
+
+def record_failure(
+    path: Path,
+    run_id: str,
+    dag_id: str,
+    task_id: str,
+    try_number: int,
+    window: tuple[dt.date, dt.date] | None,
+    error: str,
+) -> None:
+    """From Airflow's failure callback: make sure the failed attempt is in the ledger."""
+    with closing(_connect(path)) as conn, conn:
+        cur = conn.execute(
+            "update task_runs set state = 'failed', error = coalesce(error, ?),"
+            " finished_at = coalesce(finished_at, ?) where run_id = ? and task_id = ?"
+            " and try_number = ?",
+            (error, _now(), run_id, task_id, try_number),
+        )
+        if cur.rowcount == 0:
+            w = window or (None, None)
+            conn.execute(
+                "insert into task_runs (run_id, dag_id, task_id, try_number, window_start,"
+                " window_end, state, started_at, finished_at, error)"
+                " values (?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)",
+                (run_id, dag_id, task_id, try_number, str(w[0]), str(w[1]), _now(), _now(), error),
+            )
+
+
+def task_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """The latest attempt of every task, for the given runs (or all runs)."""
+    if not path.exists():
+        return []
+    with closing(_connect(path)) as conn:
+        conn.row_factory = sqlite3.Row
+        sql = (
+            "select t.* from task_runs t join (select run_id, task_id, max(try_number) n"
+            " from task_runs group by run_id, task_id) last on t.run_id = last.run_id"
+            " and t.task_id = last.task_id and t.try_number = last.n"
+        )
+        params: list[Any] = []
+        if run_ids:
+            sql += f" where t.run_id in ({','.join('?' * len(run_ids))})"
+            params = list(run_ids)
+        rows = [dict(r) for r in conn.execute(sql + " order by t.started_at", params)]
+    for r in rows:
+        r["details"] = json.loads(r["details"]) if r["details"] else {}
+    return rows

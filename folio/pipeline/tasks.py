@@ -1,0 +1,123 @@
+"""What the Airflow tasks of ``folio_nightly`` call: one function per task.
+
+Each wrapper resolves the run's window from the Airflow context, times the stage, and
+writes the attempt to the run ledger (running -> success/failed). The DAG file stays
+wiring only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from folio.config import FolioError, Settings, get_settings
+from folio.pipeline import ledger, stages
+from folio.pipeline.window import Window, from_interval
+
+log = logging.getLogger("folio.pipeline")
+
+STAGES: dict[str, Callable[[Settings, Window], stages.StageResult]] = {
+    "check_sources": stages.check_sources,
+}
+
+
+def context_window(context: Mapping[str, Any]) -> Window:
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    return from_interval(context["data_interval_start"], context["data_interval_end"], conf)
+
+
+def run_stage(task_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Run the stage ``task_id`` for the run's window; its summary goes to XCom."""
+    settings = get_settings()
+    window = context_window(context)
+    ti = context["ti"]
+    run_id, try_number = context["run_id"], ti.try_number
+    ledger.start_task(
+        settings.ledger_path, run_id, ti.dag_id, task_id, try_number, (window.start, window.end)
+    )
+    t0 = time.perf_counter()
+    try:
+        result = STAGES[task_id](settings, window)
+    except Exception as exc:
+        msg = str(exc) if isinstance(exc, FolioError) else f"{type(exc).__name__}: {exc}"
+        ledger.finish_task(
+            settings.ledger_path,
+            run_id,
+            task_id,
+            try_number,
+            "failed",
+            time.perf_counter() - t0,
+            error=msg,
+        )
+        raise
+    seconds = time.perf_counter() - t0
+    ledger.finish_task(
+        settings.ledger_path,
+        run_id,
+        task_id,
+        try_number,
+        "success",
+        seconds,
+        rows=result.rows,
+        details=result.details,
+    )
+    log.info("%s for %s: %d rows in %.1f s", task_id, window, result.rows, seconds)
+    return {"window": str(window), "rows": result.rows, "seconds": round(seconds, 2)}
+
+
+def record_run(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The last task: the run's totals from the ledger (what `folio status` shows)."""
+    settings = get_settings()
+    window = context_window(context)
+    rows = ledger.task_rows(settings.ledger_path, [context["run_id"]])
+    done = [r for r in rows if r["task_id"] != "record_run"]
+    failed = [r["task_id"] for r in done if r["state"] != "success"]
+    if failed:
+        raise FolioError(f"run {context['run_id']} has unfinished stages: {', '.join(failed)}")
+    total = {
+        "window": str(window),
+        "stages": {r["task_id"]: {"rows": r["rows"], "seconds": r["seconds"]} for r in done},
+    }
+    ti = context["ti"]
+    ledger.start_task(
+        settings.ledger_path,
+        context["run_id"],
+        ti.dag_id,
+        "record_run",
+        ti.try_number,
+        (window.start, window.end),
+    )
+    ledger.finish_task(
+        settings.ledger_path,
+        context["run_id"],
+        "record_run",
+        ti.try_number,
+        "success",
+        0.0,
+        rows=sum(r["rows"] or 0 for r in done),
+        details=total,
+    )
+    return total
+
+
+def on_failure(context: Mapping[str, Any]) -> None:
+    """Airflow failure callback: the failure is in the ledger whatever raised it."""
+    settings = get_settings()
+    ti = context["ti"]
+    try:
+        window = context_window(context)
+        w = (window.start, window.end)
+    except Exception:
+        w = None
+    exc = context.get("exception")
+    ledger.record_failure(
+        settings.ledger_path,
+        context["run_id"],
+        ti.dag_id,
+        ti.task_id,
+        ti.try_number,
+        w,
+        f"{type(exc).__name__}: {exc}" if exc else "failed",
+    )

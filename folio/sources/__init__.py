@@ -1,0 +1,1 @@
+"""The source simulator and the public formats of Folio's sources."""

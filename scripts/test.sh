@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# What `make test` runs after set-up: lint, then the whole suite (slow tests included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export FOLIO_HOME=${FOLIO_TEST_HOME:-$(mktemp -d)/folio}   # tests never touch ./data
+echo "[test] ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "[test] pytest"
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from folio.sources.simulator import SimParams, simulate
+
+REPO = Path(__file__).resolve().parent.parent
+# small but busy: enough days for trials to end and subscriptions to renew, defects x4
+TINY = SimParams(
+    start=dt.date(2026, 3, 1), end=dt.date(2026, 5, 15), accounts=90, seed=11, defect_rate=4.0
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_landing(tmp_path_factory):
+    """The simulator's output at a tiny scale, shared by the tests that only read it."""
+    root = tmp_path_factory.mktemp("tiny")
+    landing = root / "landing"
+    summary = simulate(TINY, landing, f"sqlite:///{landing / 'app.db'}")
+    return landing, summary
+
+
+def read_lines(path: Path):
+    """(line number, raw bytes, parsed object or None) for a gzip JSON-lines file."""
+    with gzip.open(path, "rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            raw = raw.rstrip(b"\n")
+            try:
+                obj = json.loads(raw)
+            except ValueError:
+                obj = None
+            yield n, raw, obj
+
+
+@pytest.fixture()
+def folio_env(tmp_path, monkeypatch):
+    """A fresh FOLIO_HOME for one test (env for subprocesses and in-process settings)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("FOLIO_HOME", str(home))
+    env = dict(os.environ, FOLIO_HOME=str(home))
+    return home, env

@@ -1,0 +1,38 @@
+import datetime as dt
+
+import pytest
+
+from folio.config import FolioError, Settings
+
+
+def test_settings_come_from_folio_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("FOLIO_HOME", str(tmp_path / "h"))
+    monkeypatch.setenv("FOLIO_SIM_ACCOUNTS", "123")
+    monkeypatch.setenv("FOLIO_SIM_END", "2026-03-31")
+    s = Settings()
+    assert s.home == tmp_path / "h"
+    assert s.sim_accounts == 123
+    assert s.app_db == f"sqlite:///{tmp_path / 'h' / 'landing' / 'app.db'}"
+    assert s.sim_range() == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+
+
+def test_sim_range_handles_month_ends():
+    s = Settings(sim_end=dt.date(2026, 2, 28), sim_months=12)
+    assert s.sim_range() == (dt.date(2025, 3, 1), dt.date(2026, 2, 28))
+    s = Settings(sim_end=dt.date(2026, 11, 30), sim_months=1)
+    assert s.sim_range() == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+
+
+def test_every_setting_is_documented_in_env_example():
+    from folio.config import REPO_ROOT
+
+    text = (REPO_ROOT / ".env.example").read_text()
+    for name in Settings.model_fields:
+        assert f"FOLIO_{name.upper()}=" in text, name
+
+
+def test_unwritable_home_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(FolioError, match="not writable"):
+        Settings(home=blocker / "home").ensure_home()
