@@ -14,6 +14,13 @@ from folio.config import FolioError
 
 metadata = sa.MetaData()
 
+
+def _fk(target: str) -> sa.ForeignKey:
+    # checked at commit, as Django creates them on Postgres: the simulator writes a whole
+    # history in one transaction and streams images before their sites' final rows
+    return sa.ForeignKey(target, deferrable=True, initially="DEFERRED")
+
+
 plans = sa.Table(
     "plans",
     metadata,
@@ -49,7 +56,7 @@ users = sa.Table(
     "users",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("account_id", sa.Integer, _fk("accounts.id"), nullable=False),
     sa.Column("email", sa.String(200), nullable=False),
     sa.Column("full_name", sa.String(200), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
@@ -63,7 +70,7 @@ portfolio_sites = sa.Table(
     "portfolio_sites",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("account_id", sa.Integer, _fk("accounts.id"), nullable=False),
     sa.Column("subdomain", sa.String(100), nullable=False, unique=True),
     sa.Column("custom_domain", sa.String(200), nullable=True),
     sa.Column("theme", sa.String(32), nullable=False),
@@ -78,8 +85,8 @@ images = sa.Table(
     "images",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("site_id", sa.Integer, sa.ForeignKey("portfolio_sites.id"), nullable=False),
-    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("site_id", sa.Integer, _fk("portfolio_sites.id"), nullable=False),
+    sa.Column("account_id", sa.Integer, _fk("accounts.id"), nullable=False),
     sa.Column("filename", sa.String(200), nullable=False),
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
     sa.Column("width", sa.Integer, nullable=False),
