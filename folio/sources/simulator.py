@@ -151,6 +151,11 @@ def as_dt(ms: int) -> dt.datetime:
     return dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=ms)
 
 
+def segment_timestamp(received: int, sent_device: int, original_device: int) -> int:
+    """Segment's clock-skew correction: receivedAt - (sentAt - originalTimestamp)."""
+    return received - (sent_device - original_device)
+
+
 def uuid_from(rng: random.Random) -> str:
     h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
@@ -261,7 +266,7 @@ class Simulator:
         self.writers: list[PartWriter] = []
 
     # ------------------------------------------------------------------ set-up
-    def _new_device(self, rng: random.Random, app: bool) -> Device:
+    def _new_device(self, rng: random.Random) -> Device:
         dev = Device(
             anon=uuid_from(rng),
             ua=rng.choice(HUMAN_USER_AGENTS),
@@ -309,7 +314,7 @@ class Simulator:
                 country=country,
                 plan=plan,
                 quality=quality,
-                device=self._new_device(rng, True),
+                device=self._new_device(rng),
             )
             acc.engagement = 0.12 + 0.6 * quality
             accounts.append(acc)
@@ -840,7 +845,7 @@ class Simulator:
             ms += r.randint(1500, 9000)
         return ms
 
-    def _session(self, a: Account, ms: int, day_index: int) -> None:
+    def _session(self, a: Account, ms: int) -> None:
         r = a.rng
         user_id = a.owner_id
         if a.member_ids and r.random() < 0.3:
@@ -997,7 +1002,7 @@ class Simulator:
             "sentAt": iso(sent + dev.skew_ms),
             "receivedAt": iso(received),
             # Segment's correction: timestamp = receivedAt - (sentAt - originalTimestamp)
-            "timestamp": iso(received - (sent - ms)),
+            "timestamp": iso(segment_timestamp(received, sent + dev.skew_ms, ms + dev.skew_ms)),
             "context": ctx,
             "integrations": {},
             "channel": "client",
@@ -1039,9 +1044,11 @@ class Simulator:
                 copy = dict(msg)
                 copy["receivedAt"] = iso(again)
                 # a retried batch keeps sentAt; Segment recomputes timestamp from receivedAt
-                sent_dev = iso_ms(msg["sentAt"])
-                orig = iso_ms(msg["originalTimestamp"])
-                copy["timestamp"] = iso(again - (sent_dev - orig))
+                copy["timestamp"] = iso(
+                    segment_timestamp(
+                        again, iso_ms(msg["sentAt"]), iso_ms(msg["originalTimestamp"])
+                    )
+                )
                 self._queue(
                     copy,
                     again,
@@ -1059,7 +1066,7 @@ class Simulator:
         sent = iso_ms(msg["sentAt"]) + shift
         msg["sentAt"] = iso(sent)
         msg["receivedAt"] = iso(received)
-        msg["timestamp"] = iso(received - (sent - iso_ms(msg["originalTimestamp"])))
+        msg["timestamp"] = iso(segment_timestamp(received, sent, iso_ms(msg["originalTimestamp"])))
         return msg, received
 
     def _queue(
@@ -1383,7 +1390,7 @@ class Simulator:
                     if a.delete_ms and a.delete_ms < d1 and a.status == "canceled":
                         self._delete_account(a, a.delete_ms)
                         continue
-                    self._daily_activity(a, day, d0, i)
+                    self._daily_activity(a, day, d0)
                 for ch, ms in self.pending_refunds.pop(day, []):
                     amount = ch["amount"] if ch["id"][-1] < "m" else ch["amount"] // 2
                     ref = so.refund(so.stripe_id(self.r, "re"), ch, amount, ms // 1000)
@@ -1436,7 +1443,7 @@ class Simulator:
         )
         return summary
 
-    def _daily_activity(self, a: Account, day: dt.date, d0: int, i: int) -> None:
+    def _daily_activity(self, a: Account, day: dt.date, d0: int) -> None:
         r = a.rng
         if a.status == "canceled":
             p = 0.01
@@ -1454,7 +1461,7 @@ class Simulator:
         )
         if start >= d0 + DAY_MS:
             return
-        self._session(a, start, i)
+        self._session(a, start)
 
 
 def iso_ms(s: str) -> int:

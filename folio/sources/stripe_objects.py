@@ -271,6 +271,20 @@ def invoice(
     pr = item["price"]
     subtotal, off, tax = invoice_amounts(pr["unit_amount"], item["quantity"], coupon_obj, taxed)
     total = subtotal - off + tax
+    taxes = (
+        [
+            {
+                "amount": tax,
+                "tax_behavior": "exclusive",
+                "tax_rate_details": {"tax_rate": "txr_vat20"},
+                "taxability_reason": "standard_rated",
+                "taxable_amount": subtotal - off,
+                "type": "tax_rate_details",
+            }
+        ]
+        if tax
+        else []
+    )
     line = {
         "id": stripe_id(rng, "il"),
         "object": "line_item",
@@ -314,20 +328,7 @@ def invoice(
             "unit_amount_decimal": str(pr["unit_amount"]),
         },
         "quantity": item["quantity"],
-        "taxes": (
-            [
-                {
-                    "amount": tax,
-                    "tax_behavior": "exclusive",
-                    "tax_rate_details": {"tax_rate": "txr_vat20"},
-                    "taxability_reason": "standard_rated",
-                    "taxable_amount": subtotal - off,
-                    "type": "tax_rate_details",
-                }
-            ]
-            if tax
-            else []
-        ),
+        "taxes": taxes,
     }
     return {
         "id": in_id,
@@ -393,17 +394,8 @@ def invoice(
             [{"amount": off, "discount": discount_obj["id"]}] if off else []
         ),
         "total_excluding_tax": subtotal - off,
-        "total_taxes": line["taxes"]
-        and [
-            {
-                "amount": tax,
-                "tax_behavior": "exclusive",
-                "tax_rate_details": {"tax_rate": "txr_vat20"},
-                "taxability_reason": "standard_rated",
-                "taxable_amount": subtotal - off,
-                "type": "tax_rate_details",
-            }
-        ],
+        # one line per invoice: the invoice total of taxes is that line's
+        "total_taxes": [dict(t) for t in taxes],
     }
 
 
