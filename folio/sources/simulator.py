@@ -263,7 +263,7 @@ class Simulator:
         self.bots: dict[str, dict[str, Any]] = {}
         self.messages_written = 0
         self.stripe_written = 0
-        self.writers: list[PartWriter] = []
+        self.files_written = 0
 
     # ------------------------------------------------------------------ set-up
     def _new_device(self, rng: random.Random) -> Device:
@@ -633,9 +633,6 @@ class Simulator:
         if a.sub["cancel_at_period_end"]:
             self._end_subscription(a, ms)
             return
-        if a.retry_ms:  # a period rolls over while still past due: the old invoice gives up
-            a.retry_n = 4
-            a.rng.random()
         self._invoice(a, ms, "subscription_cycle", *self._set_period(a, ms))
         if a.interval == "year" and a.status != "canceled":
             self._schedule_churn(a, ms)
@@ -979,6 +976,7 @@ class Simulator:
         app = stream == "app"
         sent = ms + (rng.randint(200, 8000) if app else rng.randint(100, 2000))
         received = sent + rng.randint(30, 400)
+        original_device, sent_device = ms + dev.skew_ms, sent + dev.skew_ms  # the device clock
         ctx: dict[str, Any] = {
             "ip": dev.ip,
             "userAgent": dev.ua,
@@ -998,11 +996,11 @@ class Simulator:
             "userId": None if user_id is None else str(user_id),
             "messageId": uuid_from(rng),
             "type": typ,
-            "originalTimestamp": iso(ms + dev.skew_ms),
-            "sentAt": iso(sent + dev.skew_ms),
+            "originalTimestamp": iso(original_device),
+            "sentAt": iso(sent_device),
             "receivedAt": iso(received),
             # Segment's correction: timestamp = receivedAt - (sentAt - originalTimestamp)
-            "timestamp": iso(segment_timestamp(received, sent + dev.skew_ms, ms + dev.skew_ms)),
+            "timestamp": iso(segment_timestamp(received, sent_device, original_device)),
             "context": ctx,
             "integrations": {},
             "channel": "client",
@@ -1289,7 +1287,7 @@ class Simulator:
                 w.write(o, corrupt=self._corrupt_stripe)
             w.close()
             self.stripe_written += w.lines_total
-            self.writers.append(w)
+            self.files_written += w.part + 1
         self.dirty = {}
         queued = self.outbox.pop(day, [])
         queued.sort(key=lambda x: (x[0], x[1]))
@@ -1305,7 +1303,7 @@ class Simulator:
         for w in writers.values():
             w.close()
             self.messages_written += w.lines_total
-            self.writers.append(w)
+            self.files_written += w.part + 1
         # the exporter's last act: the day is complete (what the pipeline's sensor checks)
         for source in ("stripe", "segment"):
             mark = self.landing / source / "_delivered" / day.isoformat()
@@ -1416,7 +1414,6 @@ class Simulator:
             manifest.add("bot_traffic", anonymous_id=anon, **b)
         manifest.close()
         seconds = time.perf_counter() - t0
-        files = [w for w in self.writers if w.part >= 0]
         nbytes = sum(p.stat().st_size for p in self.landing.rglob("*.jsonl.gz"))
         summary = SimSummary(
             params={
@@ -1435,7 +1432,7 @@ class Simulator:
                 "images": self.images_written - self.hard_deleted,
             },
             defects=dict(sorted(manifest.counts.items())),
-            files=sum(w.part + 1 for w in files),
+            files=self.files_written,
             bytes=nbytes,
         )
         (self.landing / RUN_NAME).write_bytes(
