@@ -244,8 +244,17 @@ def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show
         console.print("no runs yet: try `folio run`")
         return
     tasks = ledger.task_rows(settings.ledger_path, [r.run_id for r in runs])
+    ingest = ledger.ingest_totals(settings.ledger_path, [r.run_id for r in runs])
     table = Table(title=f"recent {orchestration.DAG_ID} runs (newest first)")
-    for col in ("run", "state", "window", "started (UTC)", "duration", "rows per stage"):
+    for col in (
+        "run",
+        "state",
+        "window",
+        "started (UTC)",
+        "duration",
+        "rows per stage",
+        "loaded / quarantined",
+    ):
         table.add_column(col)
     for r in runs:
         mine = [t for t in tasks if t["run_id"] == r.run_id]
@@ -268,7 +277,12 @@ def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show
             + (f" ({t['error']})" if t["error"] else "")
             for t in mine
         )
-        table.add_row(r.run_id, r.state, window, started, duration, stages or "-")
+        loads = "; ".join(
+            f"{source} {t['written']:,} / {t['quarantined']:,}"
+            + (f" ({t['corrupt_files']} corrupt file(s))" if t["corrupt_files"] else "")
+            for source, t in sorted(ingest.get(r.run_id, {}).items())
+        )
+        table.add_row(r.run_id, r.state, window, started, duration, stages or "-", loads or "-")
     console.print(table)
 
 

@@ -55,6 +55,25 @@ class Settings(BaseSettings):
         le=20,
         description="Multiplier on every simulated defect rate (0 = clean sources).",
     )
+    app_db_conn_id: str | None = Field(
+        default=None,
+        description="Airflow connection id of the app database; overrides FOLIO_APP_DB_URL.",
+    )
+    extract_overlap_minutes: int = Field(
+        default=120,
+        ge=0,
+        description="App-DB extract re-reads this much before its cursor, for late commits.",
+    )
+    key_check_weekday: int = Field(
+        default=6,
+        ge=-1,
+        le=6,
+        description="Weekday (0=Mon..6=Sun; -1 every run) of the app-DB key comparison.",
+    )
+    optional_sources: str = Field(
+        default="",
+        description="Comma-separated sources that may skip a day (e.g. 'stripe'): loaded empty.",
+    )
     airflow_db_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of Airflow's metadata DB; default SQLite under airflow/.",
@@ -97,6 +116,9 @@ class Settings(BaseSettings):
     @property
     def airflow_db(self) -> str:
         return self.airflow_db_url or f"sqlite:///{self.airflow_home / 'airflow.db'}"
+
+    def is_optional(self, source: str) -> bool:
+        return source in {s.strip() for s in self.optional_sources.split(",") if s.strip()}
 
     @property
     def ledger_path(self) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -36,8 +37,9 @@ def _free_port() -> int:
 def postgres_server():
     """Yield a SQLAlchemy URL of a fresh database on a private server; stop and remove it after.
 
-    The server's folder is a fresh one under the system temp dir (pytest's are private to
-    root, where the postgres user cannot reach).
+    Connections over TCP need the password (scram-sha-256), as on a real server; the URL
+    carries it. The server's folder is a fresh one under the system temp dir (pytest's are
+    private to root, where the postgres user cannot reach).
     """
     bindir = _bindir()
     root = Path(tempfile.mkdtemp(prefix="folio-pg-"))
@@ -50,11 +52,29 @@ def postgres_server():
         os.chmod(root, 0o755)
         as_user = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
+    password = secrets.token_urlsafe(16)
+    pwfile = root / "pw"
+    pwfile.write_text(password + "\n")
+    if as_user:
+        shutil.chown(pwfile, "postgres")
+    env = dict(os.environ, PGPASSWORD=password)
 
     def run(*cmd: str) -> None:
-        subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True)
+        subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True, env=env)
 
-    run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        f"--pwfile={pwfile}",
+        "-U",
+        "postgres",
+        "-E",
+        "UTF8",
+    )
+    pwfile.unlink()
     run(
         str(bindir / "pg_ctl"),
         "-D",
@@ -77,7 +97,7 @@ def postgres_server():
             "postgres",
             "folio_app",
         )
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/folio_app"
+        yield f"postgresql+psycopg://postgres:{password}@127.0.0.1:{port}/folio_app"
     finally:
         run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)

@@ -30,6 +30,21 @@ create table if not exists task_runs (
     error         text,
     primary key (run_id, task_id, try_number)
 );
+create table if not exists ingest_files (
+    run_id            text not null,
+    source            text not null,      -- stripe | app_db
+    table_name        text not null,
+    dt                text not null,      -- the lake partition the input fed
+    input             text not null,      -- landing file (relative) or app_db.<table>
+    status            text not null,      -- ok | corrupt
+    lines_read        integer not null,
+    rows_written      integer not null,
+    rows_quarantined  integer not null,
+    rows_skipped      integer not null,   -- app_db: versions already in the lake (overlap)
+    reason            text,
+    recorded_at       text not null,
+    primary key (run_id, source, table_name, dt, input)
+);
 """
 
 
@@ -115,6 +130,74 @@ def record_failure(
                 " values (?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)",
                 (run_id, dag_id, task_id, try_number, str(w[0]), str(w[1]), _now(), _now(), error),
             )
+
+
+def record_ingest(
+    path: Path, run_id: str, source: str, window: tuple[dt.date, dt.date], rows: list[dict]
+) -> None:
+    """Replace the ingest records of ``source`` for the window in this run (a retry rewrites).
+
+    Each row: table_name, dt, input, status, lines_read, rows_written, rows_quarantined,
+    rows_skipped, reason. Invariant: lines_read = rows_written + rows_quarantined + rows_skipped.
+    """
+    for r in rows:
+        if r["lines_read"] != r["rows_written"] + r["rows_quarantined"] + r.get("rows_skipped", 0):
+            raise RuntimeError(f"ingest accounting does not add up for {r}")
+    now = _now()
+    with closing(_connect(path)) as conn, conn:
+        conn.execute(
+            "delete from ingest_files where run_id = ? and source = ? and dt between ? and ?",
+            (run_id, source, str(window[0]), str(window[1])),
+        )
+        conn.executemany(
+            "insert into ingest_files (run_id, source, table_name, dt, input, status, lines_read,"
+            " rows_written, rows_quarantined, rows_skipped, reason, recorded_at)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    run_id,
+                    source,
+                    r["table_name"],
+                    str(r["dt"]),
+                    r["input"],
+                    r.get("status", "ok"),
+                    r["lines_read"],
+                    r["rows_written"],
+                    r["rows_quarantined"],
+                    r.get("rows_skipped", 0),
+                    r.get("reason"),
+                    now,
+                )
+                for r in rows
+            ],
+        )
+
+
+def ingest_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with closing(_connect(path)) as conn:
+        conn.row_factory = sqlite3.Row
+        sql = "select * from ingest_files"
+        params: list[Any] = []
+        if run_ids:
+            sql += f" where run_id in ({','.join('?' * len(run_ids))})"
+            params = list(run_ids)
+        return [dict(r) for r in conn.execute(sql + " order by run_id, source, dt, input", params)]
+
+
+def ingest_totals(path: Path, run_ids: list[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """Per run and source: rows read, written, quarantined (what `folio status` shows)."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for r in ingest_rows(path, run_ids):
+        t = out.setdefault(r["run_id"], {}).setdefault(
+            r["source"], {"read": 0, "written": 0, "quarantined": 0, "corrupt_files": 0}
+        )
+        t["read"] += r["lines_read"]
+        t["written"] += r["rows_written"]
+        t["quarantined"] += r["rows_quarantined"]
+        t["corrupt_files"] += r["status"] == "corrupt"
+    return out
 
 
 def task_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:

@@ -39,23 +39,28 @@ def delivered_days(settings: Settings) -> list[dt.date]:
     return sorted(dt.date.fromisoformat(d) for d in set.intersection(*sets))
 
 
-def check_sources(settings: Settings, window: Window) -> StageResult:
+def check_sources(settings: Settings, window: Window, run_id: str) -> StageResult:
     """Pre-flight: every source has delivered every day of the window.
 
     A delivery is marked by ``landing/<source>/_delivered/<day>`` (what an exporter writes
     last). Counts what landed per source: Stripe objects per type, Segment messages per
     stream, app-DB rows changed in the window per table. A missing delivery fails the run
-    with the days it lacks, before anything downstream reads a partial day.
+    with the days it lacks and the marker path it looked for, before anything downstream
+    reads a partial day, unless FOLIO_OPTIONAL_SOURCES allows the source to miss days.
     """
     landing = settings.landing
     missing: dict[str, list[str]] = {}
+    allowed: dict[str, list[str]] = {}
     for source in ("stripe", "segment"):
         marks = landing / source / "_delivered"
         lacking = [str(d) for d in window.days() if not (marks / str(d)).exists()]
         if lacking:
-            missing[source] = lacking
+            (allowed if settings.is_optional(source) else missing)[source] = lacking
     if missing:
-        detail = "; ".join(f"{s}: {len(d)} day(s), first {d[0]}" for s, d in missing.items())
+        detail = "; ".join(
+            f"{s}: {len(d)} day(s), first {d[0]} ({landing / s / '_delivered' / d[0]} is missing)"
+            for s, d in missing.items()
+        )
         raise FolioError(f"sources not delivered for window {window}: {detail}")
 
     stripe: dict[str, int] = {}
@@ -95,6 +100,7 @@ def check_sources(settings: Settings, window: Window) -> StageResult:
     return StageResult(
         rows=rows,
         details={
+            **({"undelivered_optional": allowed} if allowed else {}),
             "days": window.n_days,
             "files": files,
             "stripe": stripe,

@@ -18,8 +18,23 @@ from folio.pipeline.window import Window, from_interval
 
 log = logging.getLogger("folio.pipeline")
 
-STAGES: dict[str, Callable[[Settings, Window], stages.StageResult]] = {
+
+def _extract_app_db(settings: Settings, window: Window, run_id: str) -> stages.StageResult:
+    from folio.ingest.app_db import extract_app_db
+
+    return extract_app_db(settings, window, run_id)
+
+
+def _load_stripe(settings: Settings, window: Window, run_id: str) -> stages.StageResult:
+    from folio.ingest.stripe import load_stripe
+
+    return load_stripe(settings, window, run_id)
+
+
+STAGES: dict[str, Callable[[Settings, Window, str], stages.StageResult]] = {
     "check_sources": stages.check_sources,
+    "extract_app_db": _extract_app_db,
+    "load_stripe": _load_stripe,
 }
 
 
@@ -39,7 +54,7 @@ def run_stage(task_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     )
     t0 = time.perf_counter()
     try:
-        result = STAGES[task_id](settings, window)
+        result = STAGES[task_id](settings, window, run_id)
     except Exception as exc:
         msg = str(exc) if isinstance(exc, FolioError) else f"{type(exc).__name__}: {exc}"
         ledger.finish_task(

@@ -40,7 +40,11 @@ def test_every_task_retries_with_backoff_and_records_failures(dagbag):
 
 def test_stages_run_in_the_architecture_order(dagbag):
     dag = dagbag.dags["folio_nightly"]
-    assert [t.task_id for t in dag.topological_sort()] == ["check_sources", "record_run"]
+    tasks = dag.task_dict
+    assert tasks["check_sources"].downstream_task_ids == {"extract_app_db", "load_stripe"}
+    assert tasks["extract_app_db"].downstream_task_ids == {"record_run"}
+    assert tasks["load_stripe"].downstream_task_ids == {"record_run"}
+    assert tasks["record_run"].downstream_task_ids == set()
     from folio.pipeline.tasks import STAGES
 
     assert set(STAGES) <= {t.task_id for t in dag.tasks}

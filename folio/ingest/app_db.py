@@ -1,0 +1,556 @@
+"""Extract the app database into ``lake/raw/app_db/<table>/dt=D`` (incremental, idempotent).
+
+Reads through a SQLAlchemy URL (SQLite by default, Postgres in production; the URL may also
+come from an Airflow connection). Per table and run window ``[start, end]``:
+
+- **Cursor from the lake.** The cursor is the newest ``updated_at`` already in the table's
+  partitions before the window; no state file exists to lose. The query reads
+  ``updated_at >= min(cursor, start) - overlap`` and ``< end + 1 day``, so a change
+  committed late (after the previous run read past its timestamp) is still picked up; a
+  version already in the lake (same key and ``updated_at``) is skipped, so the overlap
+  never duplicates a row. Without earlier partitions, everything before the window is read
+  (the initial load).
+- **Partitions.** A row goes to the partition of its ``updated_at`` day (late rows from
+  before the window go to its first day). Every day of the window is rewritten whole,
+  atomically, so rerunning a day gives the same rows.
+- **Key comparison** on the weekly check day (``FOLIO_KEY_CHECK_WEEKDAY``): keys in the lake
+  but gone from the source are hard deletes, written to ``raw/app_db/deleted_rows``; rows in
+  the source that the lake lacks (or holds in an older version) although the cursor passed
+  them are fetched by key: nothing a cursor can miss stays missing.
+- **Contract.** NOT NULL columns and accepted values; a row that breaks it goes to
+  ``lake/quarantine/app_db/<table>/dt=D`` with the reason.
+
+On Postgres the rows come through ``COPY ... TO STDOUT`` and are parsed by Arrow (the bulk
+path, near the speed of psql); other databases through the driver's cursor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+
+from folio.config import FolioError, Settings
+from folio.ingest import lake
+from folio.pipeline import ledger
+from folio.pipeline.stages import StageResult
+from folio.pipeline.window import Window
+from folio.sources import appdb
+
+SOURCE = "app_db"
+DELETED = "deleted_rows"
+log = logging.getLogger("folio.ingest.app_db")
+
+# The contract beyond types and NOT NULL: the values downstream logic relies on.
+ACCEPTED: dict[str, dict[str, tuple[str, ...]]] = {
+    "accounts": {
+        "status": ("trialing", "active", "past_due", "canceled"),
+        "billing_interval": ("month", "year"),
+    },
+    "users": {"role": ("owner", "admin", "member")},
+    "portfolio_sites": {"status": ("draft", "published", "archived")},
+}
+
+DELETED_SCHEMA = pa.schema(
+    [
+        pa.field("table_name", pa.string(), nullable=False),
+        pa.field("id", pa.int64(), nullable=False),
+        pa.field("detected_on", pa.date32(), nullable=False),
+    ]
+)
+
+
+def _kind(col: sa.Column) -> str:
+    t = col.type
+    if isinstance(t, sa.DateTime):
+        return "ts"
+    if isinstance(t, sa.Boolean):
+        return "bool"
+    if isinstance(t, sa.Integer):
+        return "int"
+    return "str"
+
+
+_ARROW = {"ts": pa.timestamp("us"), "bool": pa.bool_(), "int": pa.int64(), "str": pa.string()}
+
+
+def arrow_schema(table: sa.Table) -> pa.Schema:
+    return pa.schema([pa.field(c.name, _ARROW[_kind(c)]) for c in table.columns])
+
+
+def _pk(table: sa.Table) -> str:
+    return next(iter(table.primary_key.columns)).name
+
+
+# ---------------------------------------------------------------- the URL and its secret
+def app_db_url(settings: Settings) -> str:
+    """The app DB's URL: from the Airflow connection if one is named, else FOLIO_APP_DB_URL."""
+    if not settings.app_db_conn_id:
+        return settings.app_db
+    try:
+        from airflow.sdk import Connection
+
+        conn = Connection.get(settings.app_db_conn_id)
+    except Exception as exc:
+        raise FolioError(
+            f"Airflow connection {settings.app_db_conn_id!r} (FOLIO_APP_DB_CONN_ID) is not "
+            f"usable: {type(exc).__name__}"
+        ) from None
+    kind = (conn.conn_type or "").lower()
+    if kind == "sqlite":
+        return f"sqlite:///{conn.host}"
+    driver = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}.get(kind, kind)
+    url = sa.engine.URL.create(
+        driver,
+        username=conn.login or None,
+        password=conn.password or None,
+        host=conn.host or None,
+        port=conn.port or None,
+        database=conn.schema or None,
+    )
+    return url.render_as_string(hide_password=False)
+
+
+def mask_password(url: str) -> None:
+    """Register the URL's password with Airflow's log masker (inside a task; else a no-op)."""
+    try:
+        password = sa.engine.make_url(url).password
+    except Exception:
+        return
+    if not password:
+        return
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:
+        return
+    mask_secret(str(password))
+
+
+# ---------------------------------------------------------------- reading the source
+def _conditions(table: sa.Table, lo, hi, keys) -> list:
+    """The rows to read, as portable SQLAlchemy clauses (the driver path)."""
+    if keys is not None:
+        return [table.c[_pk(table)].in_(keys)]
+    conds = [table.c.updated_at < hi]
+    if lo is not None:
+        conds.insert(0, table.c.updated_at >= lo)
+    return conds
+
+
+def _fetch_copy(conn: sa.Connection, table: sa.Table, lo, hi, keys) -> pa.Table:
+    """Postgres: ``COPY (select ...) TO STDOUT (FORMAT csv)``, parsed by Arrow."""
+    from psycopg import sql
+
+    cols = [c.name for c in table.columns]
+    if keys is not None:
+        where = sql.SQL("{} = any({})").format(sql.Identifier(_pk(table)), sql.Literal(keys))
+    else:
+        parts = [sql.SQL("updated_at < {}").format(sql.Literal(hi))]
+        if lo is not None:
+            parts.insert(0, sql.SQL("updated_at >= {}").format(sql.Literal(lo)))
+        where = sql.SQL(" and ").join(parts)
+    query = sql.SQL("copy (select {} from {} where {} order by {}) to stdout (format csv)").format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in cols),
+        sql.Identifier(table.name),
+        where,
+        sql.Identifier(_pk(table)),
+    )
+    buf = io.BytesIO()
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute("set local timezone = 'UTC'")
+        with cur.copy(query) as copy:
+            for chunk in copy:
+                buf.write(chunk)
+    schema = arrow_schema(table)
+    if buf.tell() == 0:
+        return schema.empty_table()
+    buf.seek(0)
+    return pacsv.read_csv(
+        buf,
+        read_options=pacsv.ReadOptions(column_names=cols, block_size=16 << 20),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f.name: f.type for f in schema},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,  # "" is an empty string, unquoted empty is NULL
+            null_values=[""],
+        ),
+    )
+
+
+_WHAT = {"int": "an integer", "str": "a string", "ts": "a timestamp", "bool": "a boolean"}
+
+
+def _convert(kind: str, v: Any) -> Any:
+    """One raw driver value to the column's type; ValueError if it is not one."""
+    if v is None:
+        return None
+    t = type(v)
+    if kind == "int" and t is int:
+        return v
+    if kind == "str" and t is str:
+        return v
+    if kind == "bool" and (t is bool or (t is int and v in (0, 1))):
+        return bool(v)
+    if kind == "ts":
+        out = v if isinstance(v, dt.datetime) else None
+        if t is str:
+            try:
+                out = dt.datetime.fromisoformat(v)
+            except ValueError:
+                out = None
+        if out is not None:
+            return out.astimezone(dt.UTC).replace(tzinfo=None) if out.tzinfo else out
+    raise ValueError(f"{v!r} is not {_WHAT[kind]}")
+
+
+def _fetch_rows(conn: sa.Connection, table: sa.Table, lo, hi, keys) -> tuple[pa.Table, list[dict]]:
+    """Any other database: the driver's raw values, converted and type-checked per row."""
+    cols = list(table.columns)
+    kinds = [_kind(c) for c in cols]
+    conds = _conditions(table, lo, hi, keys)
+    # literal_column: no SQLAlchemy type processing, so a malformed value reaches the check
+    query = (
+        sa.select(
+            *[sa.literal_column(conn.dialect.identifier_preparer.quote(c.name)) for c in cols]
+        )
+        .select_from(table)
+        .where(*conds)
+        .order_by(table.c[_pk(table)])
+    )
+    good: list[tuple] = []
+    bad: list[dict] = []
+    for row in conn.execute(query):
+        try:
+            good.append(tuple(_convert(k, v) for k, v in zip(kinds, row, strict=True)))
+        except ValueError:
+            for c, k, v in zip(cols, kinds, row, strict=True):
+                try:
+                    _convert(k, v)
+                except ValueError as exc:
+                    reason = f"{c.name}: {exc}"
+                    break
+            bad.append(
+                {"row": dict(zip([c.name for c in cols], row, strict=True)), "reason": reason}
+            )
+    schema = arrow_schema(table)
+    arrays = [pa.array([r[i] for r in good], f.type) for i, f in enumerate(schema)]
+    return pa.Table.from_arrays(arrays, schema=schema), bad
+
+
+def fetch(engine: sa.Engine, table: sa.Table, lo, hi, keys=None) -> tuple[pa.Table, list[dict]]:
+    """Rows with ``lo <= updated_at < hi`` (or the given keys), ordered by key."""
+    if keys is not None and len(keys) > 10_000:  # bounded statements (SQLite's variable limit)
+        parts = [
+            fetch(engine, table, lo, hi, keys[i : i + 10_000]) for i in range(0, len(keys), 10_000)
+        ]
+        return pa.concat_tables([t for t, _ in parts]), [b for _, bs in parts for b in bs]
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+            with conn.begin():
+                return _fetch_copy(conn, table, lo, hi, keys), []
+        return _fetch_rows(conn, table, lo, hi, keys)
+
+
+def check_columns(engine: sa.Engine, table: sa.Table) -> list[str]:
+    """Fail on missing contract columns; return the source's extra columns (drift)."""
+    try:
+        present = {c["name"] for c in sa.inspect(engine).get_columns(table.name)}
+    except sa.exc.NoSuchTableError:
+        raise FolioError(f"the app database has no table {table.name}") from None
+    missing = [c.name for c in table.columns if c.name not in present]
+    if missing:
+        raise FolioError(
+            f"app database table {table.name} lacks contract column(s): {', '.join(missing)}"
+        )
+    return sorted(present - {c.name for c in table.columns})
+
+
+# ---------------------------------------------------------------- the contract
+def contract_reasons(table: sa.Table, data: pa.Table) -> pa.Array:
+    """Per row: the first contract rule it breaks, or null."""
+    n = data.num_rows
+    reasons = pa.nulls(n, pa.string())
+    rules: list[tuple[pa.Array, str]] = []
+    for c in table.columns:
+        if not c.nullable:
+            rules.append((pc.is_null(data[c.name]), f"{c.name} is null (NOT NULL in the contract)"))
+    for name, values in ACCEPTED.get(table.name, {}).items():
+        col = data[name]
+        rules.append(
+            (
+                pc.and_(pc.is_valid(col), pc.invert(pc.is_in(col, pa.array(values)))),
+                f"{name} not one of {', '.join(values)}",
+            )
+        )
+    for mask, text in rules:
+        hit = pc.and_(pc.is_null(reasons), pc.fill_null(mask, False))
+        reasons = pc.if_else(hit, pa.scalar(text), reasons)
+    return reasons
+
+
+def _quarantine_records(table: str, data: pa.Table, reasons: list[str], pk: str) -> list[dict]:
+    out = []
+    for row, reason in zip(data.to_pylist(), reasons, strict=True):
+        out.append(
+            {
+                "source": SOURCE,
+                "table_name": table,
+                "source_file": f"app_db.{table}",
+                "line_number": None,
+                "record_id": None if row.get(pk) is None else str(row[pk]),
+                "reason": reason,
+                "raw": json.dumps(row, default=str, sort_keys=True),
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------- the stage
+def key_check_day(window: Window, weekday: int) -> dt.date | None:
+    """The day of the window the key comparison runs on (its last matching day), if any."""
+    if weekday < 0:
+        return window.end
+    for day in reversed(list(window.days())):
+        if day.weekday() == weekday:
+            return day
+    return None
+
+
+@dataclass
+class TableExtract:
+    read: int = 0
+    written: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    recovered: int = 0
+    hard_deleted: int = 0
+    new_columns: list[str] = field(default_factory=list)
+    cursor: str | None = None
+
+
+def _files_sql(files: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+
+
+def extract_table(
+    engine: sa.Engine,
+    table: sa.Table,
+    settings: Settings,
+    window: Window,
+    check_day: dt.date | None,
+) -> tuple[TableExtract, dict[dt.date, pa.Table], dict[dt.date, list[dict]], list[dict], list]:
+    """Everything one table contributes to the window; nothing is written here."""
+    stats = TableExtract(new_columns=check_columns(engine, table))
+    pk = _pk(table)
+    root = settings.lake / "raw" / SOURCE / table.name
+    prior = lake.partitions(root, before=window.start)
+    start = dt.datetime.combine(window.start, dt.time())
+    hi = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time())
+    db = duckdb.connect()
+    cursor = None
+    if prior:
+        db.execute(f"create view prior as select * from read_parquet({_files_sql(prior)})")
+        cursor = db.execute("select max(updated_at) from prior").fetchall()[0][0]
+    stats.cursor = cursor.isoformat() if cursor else None
+    lo = None
+    if cursor is not None:
+        lo = min(cursor, start) - dt.timedelta(minutes=settings.extract_overlap_minutes)
+    data, bad = fetch(engine, table, lo, hi)
+    stats.read = data.num_rows + len(bad)
+    # versions the lake already holds (re-read by the overlap) are skipped
+    if prior and data.num_rows:
+        db.register("fetched", data)
+        data = db.sql(
+            f"select f.* from fetched f anti join prior p on f.{pk} = p.{pk}"
+            f" and f.updated_at = p.updated_at order by f.{pk}"
+        ).to_arrow_table()
+        db.unregister("fetched")
+    stats.skipped = stats.read - data.num_rows - len(bad)
+    dayof: list = [None] * data.num_rows  # None: by updated_at
+    bad_days = [window.start] * len(bad)
+    deleted: list[dict] = []
+    if check_day is not None:
+        tombstones = lake.partitions(settings.lake / "raw" / SOURCE / DELETED, before=window.start)
+        bad_keys = {b["row"].get(pk) for b in bad}
+        extra, extra_bad, deleted = _key_check(
+            engine, table, db, bool(prior), data, bad_keys, tombstones, check_day, hi
+        )
+        stats.read += extra.num_rows + len(extra_bad)
+        stats.recovered = extra.num_rows + len(extra_bad)
+        if extra.num_rows:
+            data = pa.concat_tables([data, extra])
+            dayof += [check_day] * extra.num_rows
+        bad += extra_bad
+        bad_days += [check_day] * len(extra_bad)
+        stats.hard_deleted = len(deleted)
+    db.close()
+    # partition day: the updated_at day, late rows from before the window on its first day
+    days = []
+    for ts, fixed in zip(data["updated_at"].to_pylist(), dayof, strict=True):
+        d = fixed or (ts.date() if ts is not None else window.start)
+        days.append(max(d, window.start))
+    reasons = contract_reasons(table, data)
+    bad_mask = pc.is_valid(reasons)
+    out: dict[dt.date, pa.Table] = {}
+    quarantine: dict[dt.date, list[dict]] = {d: [] for d in window.days()}
+    day_arr = pa.array(days, pa.date32())
+    good = data.filter(pc.invert(bad_mask))
+    good_days = day_arr.filter(pc.invert(bad_mask))
+    for d in window.days():
+        out[d] = good.filter(pc.equal(good_days, pa.scalar(d, pa.date32())))
+    if pc.any(bad_mask).as_py():
+        qdata = data.filter(bad_mask)
+        qdays = day_arr.filter(bad_mask).to_pylist()
+        recs = _quarantine_records(table.name, qdata, reasons.filter(bad_mask).to_pylist(), pk)
+        for d, r in zip(qdays, recs, strict=True):
+            quarantine[d].append(r)
+    for b, d in zip(bad, bad_days, strict=True):  # values of the wrong type (SQLite and co.)
+        key = b["row"].get(pk)
+        quarantine[d].append(
+            {
+                "source": SOURCE,
+                "table_name": table.name,
+                "source_file": f"app_db.{table.name}",
+                "line_number": None,
+                "record_id": None if key is None else str(key),
+                "reason": b["reason"],
+                "raw": json.dumps(b["row"], default=str, sort_keys=True),
+            }
+        )
+    stats.written = good.num_rows
+    stats.quarantined = sum(len(v) for v in quarantine.values())
+    per_day = [
+        {
+            "table_name": table.name,
+            "dt": d,
+            "input": f"app_db.{table.name}",
+            "lines_read": out[d].num_rows
+            + len(quarantine[d])
+            + (stats.skipped if d == window.start else 0),
+            "rows_written": out[d].num_rows,
+            "rows_quarantined": len(quarantine[d]),
+            "rows_skipped": stats.skipped if d == window.start else 0,
+        }
+        for d in window.days()
+    ]
+    return stats, out, quarantine, per_day, deleted
+
+
+def _key_check(
+    engine: sa.Engine,
+    table: sa.Table,
+    db: duckdb.DuckDBPyConnection,
+    has_prior: bool,
+    data: pa.Table,
+    bad_keys: set,
+    tombstones: list[Path],
+    check_day: dt.date,
+    hi: dt.datetime,
+) -> tuple[pa.Table, list[dict], list[dict]]:
+    """Hard deletes (lake keys gone from the source) and the rows the cursor missed.
+
+    Returns the missed rows (fetched by key), their type errors, and the tombstones.
+    """
+    pk = _pk(table)
+    with engine.connect() as conn:
+        src = conn.execute(sa.select(table.c[pk], table.c.updated_at)).fetchall()
+    db.register(
+        "source_keys",
+        pa.table(
+            {
+                "id": pa.array([r[0] for r in src], pa.int64()),
+                "updated_at": pa.array([r[1] for r in src], pa.timestamp("us")),
+            }
+        ),
+    )
+    db.register("new_rows", data.select([pk, "updated_at"]))
+    union = f"select {pk} as id, updated_at from new_rows"
+    if has_prior:
+        union += f" union all select {pk}, updated_at from prior"
+    db.execute(
+        "create temp table lake_keys as select id, max(updated_at) as updated_at"
+        f" from ({union}) group by id"
+    )
+    gone = "select id from lake_keys anti join source_keys using (id)"
+    if tombstones:
+        gone += (
+            f" anti join (select id from read_parquet({_files_sql(tombstones)})"
+            f" where table_name = '{table.name}') t using (id)"
+        )
+    deleted = [r[0] for r in db.execute(gone + " order by id").fetchall()]
+    missed = [
+        r[0]
+        for r in db.execute(
+            "select s.id from source_keys s left join lake_keys l on s.id = l.id"
+            " where (s.updated_at is null or s.updated_at < ?)"
+            " and (l.id is null or s.updated_at > l.updated_at) order by s.id",
+            [hi],
+        ).fetchall()
+        if r[0] not in bad_keys
+    ]
+    extra, bad = arrow_schema(table).empty_table(), []
+    if missed:
+        extra, bad = fetch(engine, table, None, None, keys=missed)
+    tombs = [{"table_name": table.name, "id": i, "detected_on": check_day} for i in deleted]
+    return extra, bad, tombs
+
+
+def extract_app_db(settings: Settings, window: Window, run_id: str) -> StageResult:
+    """Extract every app table for the window into the lake (see the module docstring)."""
+    url = app_db_url(settings)
+    mask_password(url)
+    engine = appdb.connect(url)
+    check_day = key_check_day(window, settings.key_check_weekday)
+    raw_root = settings.lake / "raw" / SOURCE
+    q_root = settings.lake / "quarantine" / SOURCE
+    tables: dict[str, dict[str, Any]] = {}
+    ledger_rows: list[dict] = []
+    tombstones: list[dict] = []
+    try:
+        for table in appdb.TABLES:
+            stats, parts, quarantine, per_day, deleted = extract_table(
+                engine, table, settings, window, check_day
+            )
+            for day, data in parts.items():
+                lake.write_partition(lake.partition_dir(raw_root / table.name, day), data)
+            for day, records in quarantine.items():
+                lake.write_quarantine(lake.partition_dir(q_root / table.name, day), records)
+            ledger_rows += per_day
+            tombstones += deleted
+            tables[table.name] = {k: v for k, v in vars(stats).items() if v not in (0, [], None)}
+    finally:
+        engine.dispose()
+    for day in window.days():
+        rows = [t for t in tombstones if t["detected_on"] == day]
+        lake.write_partition(
+            lake.partition_dir(raw_root / DELETED, day),
+            pa.Table.from_pylist(rows, schema=DELETED_SCHEMA),
+        )
+    ledger.record_ingest(
+        settings.ledger_path, run_id, SOURCE, (window.start, window.end), ledger_rows
+    )
+    written = {name: t.get("written", 0) for name, t in tables.items()}
+    details: dict[str, Any] = {
+        "rows": written,
+        "quarantined": {name: t.get("quarantined", 0) for name, t in tables.items()},
+        "skipped_overlap": {name: t.get("skipped", 0) for name, t in tables.items()},
+        "key_check_day": check_day.isoformat() if check_day else None,
+        "hard_deleted": {name: t.get("hard_deleted", 0) for name, t in tables.items()},
+        "recovered": {name: t.get("recovered", 0) for name, t in tables.items()},
+        "dialect": engine.dialect.name,
+    }
+    drift = {name: t["new_columns"] for name, t in tables.items() if t.get("new_columns")}
+    if drift:
+        details["new_columns"] = drift
+    return StageResult(rows=sum(written.values()), details=details)

@@ -1,0 +1,115 @@
+"""Partitions of the lake: one Parquet file per ``<table>/dt=YYYY-MM-DD`` folder, replaced whole.
+
+A partition is written to a hidden temporary file in its folder, flushed to disk, and
+renamed over ``part-00000.parquet`` (``os.replace`` is atomic on POSIX). A reader (dbt,
+DuckDB, Spark: they read ``*.parquet``) sees the old file or the new one, never a
+half-written one; a killed writer leaves only a ``.part-*.tmp`` file, which the next write
+of that partition removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PART = "part-00000.parquet"
+TMP_GLOB = ".part-*.tmp"
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("table_name", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("line_number", pa.int64()),
+        pa.field("record_id", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("raw", pa.string()),
+    ]
+)
+
+
+def partition_dir(root: Path, day: dt.date) -> Path:
+    return root / f"dt={day.isoformat()}"
+
+
+def partition_day(path: Path) -> dt.date | None:
+    name = path.name
+    if not name.startswith("dt="):
+        return None
+    try:
+        return dt.date.fromisoformat(name[3:])
+    except ValueError:
+        return None
+
+
+def partitions(
+    root: Path, before: dt.date | None = None, upto: dt.date | None = None
+) -> list[Path]:
+    """The partition files under a table root, oldest first, optionally bounded by day."""
+    if not root.is_dir():
+        return []
+    out = []
+    for d in root.iterdir():
+        day = partition_day(d)
+        if day is None or (before and day >= before) or (upto and day > upto):
+            continue
+        f = d / PART
+        if f.exists():
+            out.append((day, f))
+    return [f for _, f in sorted(out)]
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_partition(directory: Path, table: pa.Table) -> Path:
+    """Replace the partition in ``directory`` with ``table`` (atomically, see module doc)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob(TMP_GLOB):  # left by a killed writer
+        stale.unlink(missing_ok=True)
+    final = directory / PART
+    tmp = directory / f".part-{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        _write_file(tmp, table)
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(directory)
+    return final
+
+
+def _write_file(path: Path, table: pa.Table) -> None:
+    with path.open("wb") as fh:
+        pq.write_table(table, fh, compression="zstd", write_statistics=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def remove_partition(directory: Path) -> None:
+    """Drop a partition (a rerun found nothing for it): the file, stale temporaries, the folder."""
+    if not directory.is_dir():
+        return
+    for f in [directory / PART, *directory.glob(TMP_GLOB)]:
+        f.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty: something else lives there
+        directory.rmdir()
+
+
+def write_quarantine(directory: Path, records: list[dict]) -> None:
+    """The quarantine partition holds exactly ``records``; none: no partition."""
+    if records:
+        write_partition(directory, pa.Table.from_pylist(records, schema=QUARANTINE_SCHEMA))
+    else:
+        remove_partition(directory)

@@ -1,0 +1,299 @@
+"""Load Stripe exports: ``landing/stripe/<object>/dt=D/*.jsonl[.gz]`` -> typed Parquet.
+
+Per object and day, ``lake/raw/stripe/<object>/dt=D`` holds one row per object version
+delivered that day: the columns the marts need (``stripe_spec``), the fields new to this
+pipeline (``unknown_fields``), the object exactly as delivered (``raw_json``) and where it
+came from (``_source_file``, ``_line_number``). Nested lists become child tables
+(``subscription_item``, ``subscription_discount``, ``invoice_line``, ``invoice_payment``).
+
+Every input line is accounted for: written, or quarantined in
+``lake/quarantine/stripe/<object>/dt=D`` with its file, line and reason (unparseable JSON,
+wrong object type, no id, a broken contract, a duplicate id in the day, a corrupt gzip
+file). The ingest ledger records per file: lines read = rows written + rows quarantined.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pyarrow as pa
+
+from folio.config import FolioError, Settings
+from folio.ingest import lake
+from folio.ingest.stripe_spec import KINDS, SPECS, Bad, Col, ObjectSpec, extract, truncated_lists
+from folio.pipeline import ledger
+from folio.pipeline.stages import StageResult
+from folio.pipeline.window import Window
+
+SOURCE = "stripe"
+_decode = msgspec.json.Decoder().decode
+
+PROVENANCE = [pa.field("_source_file", pa.string()), pa.field("_line_number", pa.int64())]
+
+
+def object_schema(spec: ObjectSpec) -> pa.Schema:
+    fields = [pa.field(spec.id_col, pa.string(), nullable=False)]
+    fields += [pa.field(c.name, KINDS[c.kind]) for c in spec.cols]
+    if spec.deletable:
+        fields.append(pa.field("is_deleted", pa.bool_()))
+    fields += [
+        pa.field("unknown_fields", pa.list_(pa.string())),
+        pa.field("raw_json", pa.string()),
+        *PROVENANCE,
+    ]
+    return pa.schema(fields)
+
+
+def child_schema(cols: tuple[Col, ...]) -> pa.Schema:
+    return pa.schema([pa.field(c.name, KINDS[c.kind]) for c in cols])
+
+
+def _column(values: list, kind: str) -> pa.Array:
+    if kind == "ts":
+        return pa.array(values, pa.int64()).cast(pa.timestamp("s")).cast(pa.timestamp("us"))
+    return pa.array(values, KINDS[kind])
+
+
+def _table(schema: pa.Schema, kinds: dict[str, str], rows: list[dict]) -> pa.Table:
+    arrays = []
+    for f in schema:
+        values = [r[f.name] for r in rows]
+        kind = kinds.get(f.name)
+        arrays.append(_column(values, kind) if kind else pa.array(values, f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+@dataclass
+class _Good:
+    id: str
+    extracted: Any
+    raw: bytes
+    file: str
+    line: int
+
+
+@dataclass
+class _FileCount:
+    input: str
+    lines_read: int = 0
+    rows_written: int = 0
+    rows_quarantined: int = 0
+    status: str = "ok"
+    reason: str | None = None
+
+
+@dataclass
+class DayLoad:
+    """One object's day: the rows kept, the quarantine, the per-file accounting."""
+
+    good: list[_Good] = field(default_factory=list)
+    quarantine: list[dict] = field(default_factory=list)
+    files: list[_FileCount] = field(default_factory=list)
+    truncated: int = 0
+
+
+def _opener(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+
+
+def _qrecord(obj: str, rel: str, line: int | None, reason: str, raw: bytes | None, rid=None):
+    return {
+        "source": SOURCE,
+        "table_name": obj,
+        "source_file": rel,
+        "line_number": line,
+        "record_id": rid,
+        "reason": reason,
+        "raw": raw.decode("utf-8", "replace") if raw is not None else None,
+    }
+
+
+def read_file(path: Path, rel: str, spec: ObjectSpec, out: DayLoad) -> None:
+    """Classify every line of one export file into ``out`` (kept or quarantined)."""
+    count = _FileCount(rel)
+    out.files.append(count)
+    lines: list[bytes] = []
+    corrupt = None
+    try:
+        with _opener(path) as fh:
+            for raw in fh:
+                lines.append(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        corrupt = f"{type(exc).__name__}: {exc}"
+    count.lines_read = len(lines)
+    if corrupt is not None:
+        # the whole file is quarantined: its readable lines keep their text for recovery
+        count.status = "corrupt"
+        count.reason = f"corrupt file ({corrupt}); {len(lines)} line(s) readable before the error"
+        count.rows_quarantined = len(lines)
+        reason = f"corrupt file, quarantined whole: {corrupt}"
+        out.quarantine += [
+            _qrecord(spec.object, rel, n, reason, raw.rstrip(b"\r\n"))
+            for n, raw in enumerate(lines, start=1)
+        ]
+        if not lines:
+            out.quarantine.append(_qrecord(spec.object, rel, None, reason, None))
+        return
+    obj_type = spec.object
+    for n, raw in enumerate(lines, start=1):
+        raw = raw.rstrip(b"\r\n")
+        reason = rid = None
+        if not raw.strip():
+            reason = "empty line"
+        else:
+            try:
+                obj = _decode(raw)
+            except msgspec.DecodeError as exc:
+                obj, reason = None, f"unparseable JSON: {exc}"
+            if reason is None:
+                if not isinstance(obj, dict):
+                    reason = "not a JSON object"
+                elif obj.get("object") != obj_type:
+                    reason = f"object type {obj.get('object')!r} in the {obj_type} export"
+                elif type(obj.get("id")) is not str or not obj["id"]:
+                    reason = "missing id"
+                else:
+                    rid = obj["id"]
+                    try:
+                        ex = extract(obj, spec)
+                    except Bad as exc:
+                        reason = f"contract: {exc}"
+                    else:
+                        out.good.append(_Good(rid, ex, raw, rel, n))
+                        out.truncated += bool(truncated_lists(obj, spec))
+                        continue
+        count.rows_quarantined += 1
+        out.quarantine.append(_qrecord(obj_type, rel, n, reason, raw, rid))
+
+
+def load_day(landing: Path, spec: ObjectSpec, day) -> DayLoad:
+    """Read every export file of one object and day; keep the last version of each id."""
+    out = DayLoad()
+    folder = landing / "stripe" / spec.object / f"dt={day.isoformat()}"
+    files = sorted([*folder.glob("*.jsonl.gz"), *folder.glob("*.jsonl")] if folder.is_dir() else [])
+    for path in files:
+        read_file(path, str(path.relative_to(landing)), spec, out)
+    # a day holds one version per object: an id seen again supersedes the earlier line
+    last: dict[str, _Good] = {}
+    for g in out.good:
+        last[g.id] = g
+    if len(last) < len(out.good):
+        counts = {c.input: c for c in out.files}
+        kept = []
+        for g in out.good:
+            winner = last[g.id]
+            if winner is g:
+                kept.append(g)
+                continue
+            counts[g.file].rows_quarantined += 1
+            out.quarantine.append(
+                _qrecord(
+                    spec.object,
+                    g.file,
+                    g.line,
+                    f"duplicate id in the day: superseded by {winner.file}:{winner.line}",
+                    g.raw,
+                    g.id,
+                )
+            )
+        out.good = kept
+    for c in out.files:
+        c.rows_written = c.lines_read - c.rows_quarantined
+    return out
+
+
+def _tables(spec: ObjectSpec, good: list[_Good]) -> dict[str, pa.Table]:
+    rows = []
+    for g in good:
+        r = dict(g.extracted.row)
+        r["unknown_fields"] = g.extracted.unknown or None
+        r["raw_json"] = g.raw.decode()
+        r["_source_file"] = g.file
+        r["_line_number"] = g.line
+        rows.append(r)
+    kinds = {c.name: c.kind for c in spec.cols}
+    out = {spec.object: _table(object_schema(spec), kinds, rows)}
+    for child in spec.children:
+        crow = [r for g in good for r in g.extracted.children[child.name]]
+        out[child.name] = _table(
+            child_schema(child.cols), {c.name: c.kind for c in child.cols}, crow
+        )
+    return out
+
+
+def undelivered(settings: Settings, window: Window) -> list:
+    marks = settings.landing / SOURCE / "_delivered"
+    return [d for d in window.days() if not (marks / d.isoformat()).exists()]
+
+
+def load_stripe(settings: Settings, window: Window, run_id: str) -> StageResult:
+    """Load the window's Stripe exports into the lake, one partition per table and day."""
+    missing = undelivered(settings, window)
+    if missing and not settings.is_optional(SOURCE):
+        first = settings.landing / SOURCE / "_delivered" / missing[0].isoformat()
+        raise FolioError(
+            f"the Stripe export is not delivered for {len(missing)} day(s) of {window}: "
+            f"{first} is missing (FOLIO_OPTIONAL_SOURCES=stripe loads such days as empty)"
+        )
+    raw_root = settings.lake / "raw" / SOURCE
+    q_root = settings.lake / "quarantine" / SOURCE
+    written: dict[str, int] = {}
+    quarantined: dict[str, int] = {}
+    drift: dict[str, dict[str, Any]] = {}
+    truncated: dict[str, int] = {}
+    corrupt: list[str] = []
+    ledger_rows: list[dict] = []
+    for day in window.days():
+        for name, spec in SPECS.items():
+            d = load_day(settings.landing, spec, day)
+            for table, data in _tables(spec, d.good).items():
+                lake.write_partition(lake.partition_dir(raw_root / table, day), data)
+                written[table] = written.get(table, 0) + data.num_rows
+            lake.write_quarantine(lake.partition_dir(q_root / name, day), d.quarantine)
+            quarantined[name] = quarantined.get(name, 0) + len(d.quarantine)
+            if d.truncated:
+                truncated[name] = truncated.get(name, 0) + d.truncated
+            for g in d.good:
+                for f in g.extracted.unknown:
+                    k = f"{name}.{f}"
+                    seen = drift.setdefault(k, {"rows": 0, "first_day": day.isoformat()})
+                    seen["rows"] += 1
+            for c in d.files:
+                if c.status == "corrupt":
+                    corrupt.append(c.input)
+                ledger_rows.append(
+                    {
+                        "table_name": name,
+                        "dt": day,
+                        "input": c.input,
+                        "status": c.status,
+                        "lines_read": c.lines_read,
+                        "rows_written": c.rows_written,
+                        "rows_quarantined": c.rows_quarantined,
+                        "reason": c.reason,
+                    }
+                )
+    ledger.record_ingest(
+        settings.ledger_path, run_id, SOURCE, (window.start, window.end), ledger_rows
+    )
+    objects = {k: written.get(k, 0) for k in SPECS}
+    details: dict[str, Any] = {
+        "objects": objects,
+        "child_rows": {k: v for k, v in written.items() if k not in SPECS},
+        "quarantined": quarantined,
+        "files": len(ledger_rows),
+    }
+    if drift:
+        details["new_fields"] = drift
+    if corrupt:
+        details["corrupt_files"] = corrupt
+    if truncated:
+        details["truncated_lists"] = truncated
+    if missing:
+        details["undelivered_days"] = [d.isoformat() for d in missing]
+    return StageResult(rows=sum(objects.values()), details=details)
