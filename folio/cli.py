@@ -30,7 +30,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 # piped output (make run, CI logs) gets a readable width instead of rich's 80 columns
-console = Console(width=None if sys.stdout.isatty() else 130)
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 
@@ -246,16 +246,11 @@ def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show
     tasks = ledger.task_rows(settings.ledger_path, [r.run_id for r in runs])
     ingest = ledger.ingest_totals(settings.ledger_path, [r.run_id for r in runs])
     table = Table(title=f"recent {orchestration.DAG_ID} runs (newest first)")
-    for col in (
-        "run",
-        "state",
-        "window",
-        "started (UTC)",
-        "duration",
-        "rows per stage",
-        "loaded / quarantined",
-    ):
-        table.add_column(col)
+    for col in ("run", "state", "window", "started (UTC)", "duration"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("rows per stage", no_wrap=True)
+    table.add_column("loaded / quarantined", no_wrap=True)
+    errors = []
     for r in runs:
         mine = [t for t in tasks if t["run_id"] == r.run_id]
         window = started = duration = "-"
@@ -272,18 +267,29 @@ def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show
                         dt.datetime.fromisoformat(last) - dt.datetime.fromisoformat(first)
                     ).total_seconds()
                 )
-        stages = "; ".join(
-            f"{t['task_id']} {t['state']} {t['rows'] or 0:,}"
-            + (f" ({t['error']})" if t["error"] else "")
+        stages = "\n".join(
+            f"{t['task_id']} {t['rows'] or 0:,}"
+            + ("" if t["state"] == "success" else f" {t['state'].upper()}")
             for t in mine
         )
-        loads = "; ".join(
+        errors += [(_short_run(r.run_id), t["task_id"], t["error"]) for t in mine if t["error"]]
+        loads = "\n".join(
             f"{source} {t['written']:,} / {t['quarantined']:,}"
             + (f" ({t['corrupt_files']} corrupt file(s))" if t["corrupt_files"] else "")
             for source, t in sorted(ingest.get(r.run_id, {}).items())
         )
-        table.add_row(r.run_id, r.state, window, started, duration, stages or "-", loads or "-")
+        table.add_row(
+            _short_run(r.run_id), r.state, window, started, duration, stages or "-", loads or "-"
+        )
     console.print(table)
+    for run_id, task_id, error in errors:
+        console.print(f"{run_id} {task_id}: {error}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _short_run(run_id: str) -> str:
+    """Airflow run ids without the microseconds and UTC offset, to fit a terminal."""
+    kind, _, stamp = run_id.partition("__")
+    return f"{kind}__{stamp[:19]}" if stamp[:4].isdigit() else run_id
 
 
 def main(argv: list[str] | None = None) -> int:

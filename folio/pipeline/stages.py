@@ -77,7 +77,11 @@ def check_sources(settings: Settings, window: Window, run_id: str) -> StageResul
             segment[stream] = segment.get(stream, 0) + _count_lines(path)
             files += 1
 
-    engine = appdb.connect(settings.app_db)
+    from folio.ingest.app_db import app_db_url, mask_password
+
+    url = app_db_url(settings)
+    mask_password(url)
+    engine = appdb.connect(url)
     lo = dt.datetime.combine(window.start, dt.time())
     hi = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time())
     app_db: dict[str, int] = {}
