@@ -28,7 +28,7 @@ def yesterday_utc() -> dt.date:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FOLIO_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="FOLIO_", extra="ignore", env_ignore_empty=True)
 
     home: Path = Field(
         default=REPO_ROOT / "data",

@@ -1,10 +1,12 @@
 """Partitions of the lake: one Parquet file per ``<table>/dt=YYYY-MM-DD`` folder, replaced whole.
 
-A partition is written to a hidden temporary file in its folder, flushed to disk, and
-renamed over ``part-00000.parquet`` (``os.replace`` is atomic on POSIX). A reader (dbt,
-DuckDB, Spark: they read ``*.parquet``) sees the old file or the new one, never a
-half-written one; a killed writer leaves only a ``.part-*.tmp`` file, which the next write
-of that partition removes.
+A partition is written to a hidden temporary file in its folder, flushed to disk (fsync,
+so the new content is durable before it becomes visible), and renamed over
+``part-00000.parquet`` (``os.replace`` is atomic on POSIX). A reader (dbt, DuckDB, Spark:
+they read ``*.parquet``) sees the old file or the new one, never a half-written one; a
+killed writer leaves only a ``.part-*.tmp`` file, which the next write of that partition
+removes. The folder itself is not fsynced: after a power cut a rename may be lost, which
+leaves the previous complete file (the rerun of the night rewrites it).
 """
 
 from __future__ import annotations
@@ -65,14 +67,6 @@ def partitions(
     return [f for _, f in sorted(out)]
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_partition(directory: Path, table: pa.Table) -> Path:
     """Replace the partition in ``directory`` with ``table`` (atomically, see module doc)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -86,7 +80,6 @@ def write_partition(directory: Path, table: pa.Table) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(directory)
     return final
 
 

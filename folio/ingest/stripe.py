@@ -20,18 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pyarrow as pa
 
 from folio.config import FolioError, Settings
 from folio.ingest import lake
-from folio.ingest.stripe_spec import KINDS, SPECS, Bad, Col, ObjectSpec, extract, truncated_lists
+from folio.ingest.stripe_spec import KINDS, SPECS, Col, ObjectSpec, Parser, Reject
 from folio.pipeline import ledger
 from folio.pipeline.stages import StageResult
 from folio.pipeline.window import Window
 
 SOURCE = "stripe"
-_decode = msgspec.json.Decoder().decode
 
 PROVENANCE = [pa.field("_source_file", pa.string()), pa.field("_line_number", pa.int64())]
 
@@ -53,19 +51,23 @@ def child_schema(cols: tuple[Col, ...]) -> pa.Schema:
     return pa.schema([pa.field(c.name, KINDS[c.kind]) for c in cols])
 
 
-def _column(values: list, kind: str) -> pa.Array:
+def _column(values, kind: str) -> pa.Array:
     if kind == "ts":
-        return pa.array(values, pa.int64()).cast(pa.timestamp("s")).cast(pa.timestamp("us"))
+        return pa.array(values, pa.timestamp("s")).cast(pa.timestamp("us"))
     return pa.array(values, KINDS[kind])
 
 
-def _table(schema: pa.Schema, kinds: dict[str, str], rows: list[dict]) -> pa.Table:
-    arrays = []
-    for f in schema:
-        values = [r[f.name] for r in rows]
-        kind = kinds.get(f.name)
-        arrays.append(_column(values, kind) if kind else pa.array(values, f.type))
+def _table(schema: pa.Schema, kinds: list[str | None], columns: list) -> pa.Table:
+    """A table from column value sequences; ``kinds`` marks the spec columns to convert."""
+    arrays = [
+        _column(values, kind) if kind else pa.array(values, f.type)
+        for f, kind, values in zip(schema, kinds, columns, strict=True)
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _transpose(rows: list[list], width: int) -> list:
+    return list(zip(*rows, strict=True)) if rows else [()] * width
 
 
 @dataclass
@@ -113,18 +115,21 @@ def _qrecord(obj: str, rel: str, line: int | None, reason: str, raw: bytes | Non
     }
 
 
-def read_file(path: Path, rel: str, spec: ObjectSpec, out: DayLoad) -> None:
+def read_file(path: Path, rel: str, parser: Parser, out: DayLoad) -> None:
     """Classify every line of one export file into ``out`` (kept or quarantined)."""
     count = _FileCount(rel)
     out.files.append(count)
-    lines: list[bytes] = []
+    data = bytearray()
     corrupt = None
     try:
         with _opener(path) as fh:
-            for raw in fh:
-                lines.append(raw)
+            while chunk := fh.read1(1 << 16):  # read1: a cut file keeps what came before
+                data += chunk
     except (OSError, EOFError, zlib.error) as exc:
         corrupt = f"{type(exc).__name__}: {exc}"
+    lines = bytes(data).split(b"\n")
+    if lines[-1] == b"":  # the newline that ends the last line (or an empty file)
+        lines.pop()
     count.lines_read = len(lines)
     if corrupt is not None:
         # the whole file is quarantined: its readable lines keep their text for recovery
@@ -132,52 +137,39 @@ def read_file(path: Path, rel: str, spec: ObjectSpec, out: DayLoad) -> None:
         count.reason = f"corrupt file ({corrupt}); {len(lines)} line(s) readable before the error"
         count.rows_quarantined = len(lines)
         reason = f"corrupt file, quarantined whole: {corrupt}"
+        obj_type = parser.spec.object
         out.quarantine += [
-            _qrecord(spec.object, rel, n, reason, raw.rstrip(b"\r\n"))
+            _qrecord(obj_type, rel, n, reason, raw.rstrip(b"\r"))
             for n, raw in enumerate(lines, start=1)
         ]
         if not lines:
-            out.quarantine.append(_qrecord(spec.object, rel, None, reason, None))
+            out.quarantine.append(_qrecord(obj_type, rel, None, reason, None))
         return
-    obj_type = spec.object
+    parse = parser.parse
+    good = out.good
     for n, raw in enumerate(lines, start=1):
-        raw = raw.rstrip(b"\r\n")
-        reason = rid = None
-        if not raw.strip():
-            reason = "empty line"
-        else:
-            try:
-                obj = _decode(raw)
-            except msgspec.DecodeError as exc:
-                obj, reason = None, f"unparseable JSON: {exc}"
-            if reason is None:
-                if not isinstance(obj, dict):
-                    reason = "not a JSON object"
-                elif obj.get("object") != obj_type:
-                    reason = f"object type {obj.get('object')!r} in the {obj_type} export"
-                elif type(obj.get("id")) is not str or not obj["id"]:
-                    reason = "missing id"
-                else:
-                    rid = obj["id"]
-                    try:
-                        ex = extract(obj, spec)
-                    except Bad as exc:
-                        reason = f"contract: {exc}"
-                    else:
-                        out.good.append(_Good(rid, ex, raw, rel, n))
-                        out.truncated += bool(truncated_lists(obj, spec))
-                        continue
-        count.rows_quarantined += 1
-        out.quarantine.append(_qrecord(obj_type, rel, n, reason, raw, rid))
+        if raw[-1:] == b"\r":
+            raw = raw[:-1]
+        try:
+            ex = parse(raw)
+        except Reject as rej:
+            count.rows_quarantined += 1
+            out.quarantine.append(
+                _qrecord(parser.spec.object, rel, n, rej.reason, raw, rej.record_id)
+            )
+            continue
+        good.append(_Good(ex.id, ex, raw, rel, n))
+        out.truncated += ex.truncated
 
 
-def load_day(landing: Path, spec: ObjectSpec, day) -> DayLoad:
+def load_day(landing: Path, parser: Parser, day) -> DayLoad:
     """Read every export file of one object and day; keep the last version of each id."""
+    spec = parser.spec
     out = DayLoad()
     folder = landing / "stripe" / spec.object / f"dt={day.isoformat()}"
     files = sorted([*folder.glob("*.jsonl.gz"), *folder.glob("*.jsonl")] if folder.is_dir() else [])
     for path in files:
-        read_file(path, str(path.relative_to(landing)), spec, out)
+        read_file(path, str(path.relative_to(landing)), parser, out)
     # a day holds one version per object: an id seen again supersedes the earlier line
     last: dict[str, _Good] = {}
     for g in out.good:
@@ -208,20 +200,28 @@ def load_day(landing: Path, spec: ObjectSpec, day) -> DayLoad:
 
 
 def _tables(spec: ObjectSpec, good: list[_Good]) -> dict[str, pa.Table]:
-    rows = []
-    for g in good:
-        r = dict(g.extracted.row)
-        r["unknown_fields"] = g.extracted.unknown or None
-        r["raw_json"] = g.raw.decode()
-        r["_source_file"] = g.file
-        r["_line_number"] = g.line
-        rows.append(r)
-    kinds = {c.name: c.kind for c in spec.cols}
-    out = {spec.object: _table(object_schema(spec), kinds, rows)}
+    kinds: list[str | None] = [None, *(c.kind for c in spec.cols)]
+    columns = [
+        [g.id for g in good],
+        *_transpose([g.extracted.values for g in good], len(spec.cols)),
+    ]
+    if spec.deletable:
+        kinds.append(None)
+        columns.append([g.extracted.is_deleted for g in good])
+    kinds += [None] * 4
+    columns += [
+        [g.extracted.unknown or None for g in good],
+        [g.raw.decode() for g in good],
+        [g.file for g in good],
+        [g.line for g in good],
+    ]
+    out = {spec.object: _table(object_schema(spec), kinds, columns)}
     for child in spec.children:
         crow = [r for g in good for r in g.extracted.children[child.name]]
         out[child.name] = _table(
-            child_schema(child.cols), {c.name: c.kind for c in child.cols}, crow
+            child_schema(child.cols),
+            [c.kind for c in child.cols],
+            _transpose(crow, len(child.cols)),
         )
     return out
 
@@ -248,11 +248,16 @@ def load_stripe(settings: Settings, window: Window, run_id: str) -> StageResult:
     truncated: dict[str, int] = {}
     corrupt: list[str] = []
     ledger_rows: list[dict] = []
+    parsers = {name: Parser(spec) for name, spec in SPECS.items()}
     for day in window.days():
         for name, spec in SPECS.items():
-            d = load_day(settings.landing, spec, day)
+            d = load_day(settings.landing, parsers[name], day)
             for table, data in _tables(spec, d.good).items():
-                lake.write_partition(lake.partition_dir(raw_root / table, day), data)
+                folder = lake.partition_dir(raw_root / table, day)
+                if data.num_rows:
+                    lake.write_partition(folder, data)
+                else:  # nothing that day: no partition (a rerun removes an earlier one)
+                    lake.remove_partition(folder)
                 written[table] = written.get(table, 0) + data.num_rows
             lake.write_quarantine(lake.partition_dir(q_root / name, day), d.quarantine)
             quarantined[name] = quarantined.get(name, 0) + len(d.quarantine)
