@@ -30,6 +30,8 @@ import datetime as dt
 import io
 import json
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,32 +149,25 @@ def _conditions(table: sa.Table, lo, hi, keys) -> list:
     return conds
 
 
-def _fetch_copy(conn: sa.Connection, table: sa.Table, lo, hi, keys) -> pa.Table:
-    """Postgres: ``COPY (select ...) TO STDOUT (FORMAT csv)``, parsed by Arrow."""
+def _is_psycopg(conn: sa.Connection) -> bool:
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
+def _copy_out(conn: sa.Connection, table: sa.Table, cols: list[str], where) -> pa.Table:
+    """Postgres: ``COPY (select cols ... where) TO STDOUT (FORMAT csv)``, parsed by Arrow."""
     from psycopg import sql
 
-    cols = [c.name for c in table.columns]
-    if keys is not None:
-        where = sql.SQL("{} = any({})").format(sql.Identifier(_pk(table)), sql.Literal(keys))
-    else:
-        parts = [sql.SQL("updated_at < {}").format(sql.Literal(hi))]
-        if lo is not None:
-            parts.insert(0, sql.SQL("updated_at >= {}").format(sql.Literal(lo)))
-        where = sql.SQL(" and ").join(parts)
     query = sql.SQL("copy (select {} from {} where {} order by {}) to stdout (format csv)").format(
         sql.SQL(", ").join(sql.Identifier(c) for c in cols),
         sql.Identifier(table.name),
         where,
         sql.Identifier(_pk(table)),
     )
-    buf = io.BytesIO()
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         cur.execute("set local timezone = 'UTC'")
-        with cur.copy(query) as copy:
-            for chunk in copy:
-                buf.write(chunk)
-    schema = arrow_schema(table)
+    buf = _copy_bytes(raw, query.as_bytes(raw))
+    schema = pa.schema([arrow_schema(table).field(c) for c in cols])
     if buf.tell() == 0:
         return schema.empty_table()
     buf.seek(0)
@@ -185,6 +180,70 @@ def _fetch_copy(conn: sa.Connection, table: sa.Table, lo, hi, keys) -> pa.Table:
             quoted_strings_can_be_null=False,  # "" is an empty string, unquoted empty is NULL
             null_values=[""],
         ),
+    )
+
+
+def _copy_bytes(raw: Any, query: bytes) -> io.BytesIO:
+    """Run a ``COPY ... TO STDOUT`` on libpq directly: one call per row, as psql does.
+
+    psycopg's ``cursor.copy()`` iterator costs ~2 us a row in Python; this loop on the
+    connection's libpq handle keeps up with psql (bench/bench_pg_extract.py).
+    """
+    from psycopg import pq
+
+    pg = raw.pgconn
+    pg.send_query(query)
+    res = pg.get_result()
+    if res is None or res.status != pq.ExecStatus.COPY_OUT:
+        msg = res.error_message.decode(errors="replace").strip() if res is not None else "?"
+        while pg.get_result() is not None:
+            pass
+        raise FolioError(f"COPY from the app database failed: {msg}")
+    buf = io.BytesIO()
+    write, get = buf.write, pg.get_copy_data
+    while True:
+        n, data = get(0)
+        if n < 0:
+            break
+        write(data)
+    error = None
+    while (res := pg.get_result()) is not None:
+        if res.status != pq.ExecStatus.COMMAND_OK:
+            error = res.error_message.decode(errors="replace").strip()
+    if error:
+        raise FolioError(f"COPY from the app database failed: {error}")
+    return buf
+
+
+def _fetch_copy(conn: sa.Connection, table: sa.Table, lo, hi, keys) -> pa.Table:
+    from psycopg import sql
+
+    if keys is not None:
+        where = sql.SQL("{} = any({})").format(sql.Identifier(_pk(table)), sql.Literal(keys))
+    else:
+        parts = [sql.SQL("updated_at < {}").format(sql.Literal(hi))]
+        if lo is not None:
+            parts.insert(0, sql.SQL("updated_at >= {}").format(sql.Literal(lo)))
+        where = sql.SQL(" and ").join(parts)
+    return _copy_out(conn, table, [c.name for c in table.columns], where)
+
+
+def source_keys(engine: sa.Engine, table: sa.Table) -> pa.Table:
+    """Every key of the source table with its ``updated_at`` (for the key comparison)."""
+    pk = _pk(table)
+    with engine.connect() as conn:
+        if _is_psycopg(conn):
+            from psycopg import sql
+
+            with conn.begin():
+                t = _copy_out(conn, table, [pk, "updated_at"], sql.SQL("true"))
+            return t.rename_columns(["id", "updated_at"])
+        src = conn.execute(sa.select(table.c[pk], table.c.updated_at)).fetchall()
+    return pa.table(
+        {
+            "id": pa.array([r[0] for r in src], pa.int64()),
+            "updated_at": pa.array([r[1] for r in src], pa.timestamp("us")),
+        }
     )
 
 
@@ -256,7 +315,7 @@ def fetch(engine: sa.Engine, table: sa.Table, lo, hi, keys=None) -> tuple[pa.Tab
         ]
         return pa.concat_tables([t for t, _ in parts]), [b for _, bs in parts for b in bs]
     with engine.connect() as conn:
-        if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        if _is_psycopg(conn):
             with conn.begin():
                 return _fetch_copy(conn, table, lo, hi, keys), []
         return _fetch_rows(conn, table, lo, hi, keys)
@@ -377,7 +436,7 @@ def extract_table(
         ).to_arrow_table()
         db.unregister("fetched")
     stats.skipped = stats.read - data.num_rows - len(bad)
-    dayof: list = [None] * data.num_rows  # None: by updated_at
+    recovered_from = None
     bad_days = [window.start] * len(bad)
     deleted: list[dict] = []
     if check_day is not None:
@@ -389,22 +448,31 @@ def extract_table(
         stats.read += extra.num_rows + len(extra_bad)
         stats.recovered = extra.num_rows + len(extra_bad)
         if extra.num_rows:
+            recovered_from = data.num_rows
             data = pa.concat_tables([data, extra])
-            dayof += [check_day] * extra.num_rows
         bad += extra_bad
         bad_days += [check_day] * len(extra_bad)
         stats.hard_deleted = len(deleted)
     db.close()
-    # partition day: the updated_at day, late rows from before the window on its first day
-    days = []
-    for ts, fixed in zip(data["updated_at"].to_pylist(), dayof, strict=True):
-        d = fixed or (ts.date() if ts is not None else window.start)
-        days.append(max(d, window.start))
+    # partition day: the updated_at day, late rows from before the window on its first day;
+    # rows the key comparison recovered: its day
+    first = pa.scalar(window.start, pa.date32())
+    day_arr = pc.max_element_wise(
+        pc.fill_null(pc.cast(data["updated_at"], pa.date32()), first), first
+    )
+    if isinstance(day_arr, pa.ChunkedArray):
+        day_arr = day_arr.combine_chunks()
+    if recovered_from is not None:
+        day_arr = pa.concat_arrays(
+            [
+                day_arr.slice(0, recovered_from),
+                pa.array([check_day] * (len(day_arr) - recovered_from), pa.date32()),
+            ]
+        )
     reasons = contract_reasons(table, data)
     bad_mask = pc.is_valid(reasons)
     out: dict[dt.date, pa.Table] = {}
     quarantine: dict[dt.date, list[dict]] = {d: [] for d in window.days()}
-    day_arr = pa.array(days, pa.date32())
     good = data.filter(pc.invert(bad_mask))
     good_days = day_arr.filter(pc.invert(bad_mask))
     for d in window.days():
@@ -463,17 +531,7 @@ def _key_check(
     Returns the missed rows (fetched by key), their type errors, and the tombstones.
     """
     pk = _pk(table)
-    with engine.connect() as conn:
-        src = conn.execute(sa.select(table.c[pk], table.c.updated_at)).fetchall()
-    db.register(
-        "source_keys",
-        pa.table(
-            {
-                "id": pa.array([r[0] for r in src], pa.int64()),
-                "updated_at": pa.array([r[1] for r in src], pa.timestamp("us")),
-            }
-        ),
-    )
+    db.register("source_keys", source_keys(engine, table))
     db.register("new_rows", data.select([pk, "updated_at"]))
     union = f"select {pk} as id, updated_at from new_rows"
     if has_prior:
@@ -522,8 +580,16 @@ def extract_app_db(settings: Settings, window: Window, run_id: str) -> StageResu
             stats, parts, quarantine, per_day, deleted = extract_table(
                 engine, table, settings, window, check_day
             )
-            for day, data in parts.items():
-                lake.write_partition(lake.partition_dir(raw_root / table.name, day), data)
+            # Parquet encoding releases the GIL: a window's days are written side by side
+            with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+                list(
+                    pool.map(
+                        lambda item, t=table.name: lake.write_partition(
+                            lake.partition_dir(raw_root / t, item[0]), item[1]
+                        ),
+                        parts.items(),
+                    )
+                )
             for day, records in quarantine.items():
                 lake.write_quarantine(lake.partition_dir(q_root / table.name, day), records)
             ledger_rows += per_day
