@@ -106,9 +106,11 @@ def test_sigkill_mid_write_then_rerun_equals_a_clean_run(tiny_landing, tmp_path,
     home = _home(tmp_path, landing, "crashed")
     proc = _run_killed(stage, home, kill_at)
     assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
+    # the half-written file (and any other in flight: partitions are written side by side),
+    # invisible to readers
     leftovers = list((home / "lake").rglob(".part-*.tmp"))
-    assert len(leftovers) == 1  # the half-written file, invisible to readers
-    assert leftovers[0].stat().st_size > 0
+    assert 1 <= len(leftovers) <= 4
+    assert max(f.stat().st_size for f in leftovers) > 0
     seen = _snapshot(home)  # every visible partition reads back whole
     assert 0 < len(seen) < len(expected)
     assert all(seen[k] == expected[k] for k in seen)
@@ -119,7 +121,7 @@ def test_sigkill_mid_write_then_rerun_equals_a_clean_run(tiny_landing, tmp_path,
     # 2. killed while rewriting a complete lake: readers keep seeing the old partitions
     proc = _run_killed(stage, home, kill_at)
     assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
-    assert len(list((home / "lake").rglob(".part-*.tmp"))) == 1
+    assert 1 <= len(list((home / "lake").rglob(".part-*.tmp"))) <= 4
     assert _snapshot(home) == expected
     STAGES[stage](Settings(home=home), window, "rerun2")
     assert _snapshot(home) == expected
