@@ -584,7 +584,7 @@ def extract_app_db(settings: Settings, window: Window, run_id: str) -> StageResu
             with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
                 list(
                     pool.map(
-                        lambda item, t=table.name: lake.write_partition(
+                        lambda item, t=table.name: lake.put_partition(
                             lake.partition_dir(raw_root / t, item[0]), item[1]
                         ),
                         parts.items(),
@@ -599,7 +599,7 @@ def extract_app_db(settings: Settings, window: Window, run_id: str) -> StageResu
         engine.dispose()
     for day in window.days():
         rows = [t for t in tombstones if t["detected_on"] == day]
-        lake.write_partition(
+        lake.put_partition(
             lake.partition_dir(raw_root / DELETED, day),
             pa.Table.from_pylist(rows, schema=DELETED_SCHEMA),
         )

@@ -100,9 +100,18 @@ def remove_partition(directory: Path) -> None:
         directory.rmdir()
 
 
-def write_quarantine(directory: Path, records: list[dict]) -> None:
-    """The quarantine partition holds exactly ``records``; none: no partition."""
-    if records:
-        write_partition(directory, pa.Table.from_pylist(records, schema=QUARANTINE_SCHEMA))
+def put_partition(directory: Path, table: pa.Table) -> None:
+    """The partition holds exactly ``table``; an empty table: no partition at all.
+
+    A day without rows leaves no file (a rerun that finds nothing removes the earlier one);
+    the ingest ledger, not an empty file, records that the day was loaded.
+    """
+    if table.num_rows:
+        write_partition(directory, table)
     else:
         remove_partition(directory)
+
+
+def write_quarantine(directory: Path, records: list[dict]) -> None:
+    """The quarantine partition holds exactly ``records``; none: no partition."""
+    put_partition(directory, pa.Table.from_pylist(records, schema=QUARANTINE_SCHEMA))

@@ -253,11 +253,7 @@ def load_stripe(settings: Settings, window: Window, run_id: str) -> StageResult:
         for name, spec in SPECS.items():
             d = load_day(settings.landing, parsers[name], day)
             for table, data in _tables(spec, d.good).items():
-                folder = lake.partition_dir(raw_root / table, day)
-                if data.num_rows:
-                    lake.write_partition(folder, data)
-                else:  # nothing that day: no partition (a rerun removes an earlier one)
-                    lake.remove_partition(folder)
+                lake.put_partition(lake.partition_dir(raw_root / table, day), data)
                 written[table] = written.get(table, 0) + data.num_rows
             lake.write_quarantine(lake.partition_dir(q_root / name, day), d.quarantine)
             quarantined[name] = quarantined.get(name, 0) + len(d.quarantine)

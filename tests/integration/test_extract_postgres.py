@@ -32,6 +32,9 @@ def pg_url():
 def _lake_rows(home) -> dict[str, list[tuple]]:
     out = {}
     for t in (*[t.name for t in appdb.TABLES], "deleted_rows"):
+        if not list(home.glob(f"lake/raw/app_db/{t}/*/*.parquet")):
+            out[t] = []  # no rows on any day: no partitions
+            continue
         out[t] = duckdb.sql(
             f"select * from read_parquet('{home}/lake/raw/app_db/{t}/*/*.parquet',"
             " hive_partitioning = true) order by all"
