@@ -25,7 +25,10 @@ format: setup
 	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 bench: setup  ## benchmarks, each against a peer in the same run
+	@bash scripts/ensure_postgres.sh
 	@$(VENV)/bin/python bench/bench_simulator.py
+	@$(VENV)/bin/python bench/bench_stripe_loader.py
+	@$(VENV)/bin/python bench/bench_pg_extract.py
 
 lock:  ## re-resolve requirements/*.txt from requirements/*.in
 	@bash scripts/setup.sh tools

@@ -226,6 +226,17 @@ def run(
         )
         table.add_row(r["task_id"], r["state"], f"{r['rows'] or 0:,}", _fmt_s(r["seconds"]), brief)
     console.print(table)
+    for r in rows:  # what the sources changed under us: kept, and said out loud
+        for name, seen in (r["details"].get("new_fields") or {}).items():
+            console.print(
+                f"{r['task_id']}: new field {name} in {seen['rows']:,} rows from"
+                f" {seen['first_day']} (kept in raw_json)",
+                markup=False,
+            )
+        for name, cols in (r["details"].get("new_columns") or {}).items():
+            console.print(f"{r['task_id']}: new columns in {name}: {', '.join(cols)}", markup=False)
+        for f in r["details"].get("corrupt_files") or []:
+            console.print(f"{r['task_id']}: corrupt file quarantined whole: {f}", markup=False)
     console.print(
         f"landing zone: {settings.landing}\nrun ledger: {settings.ledger_path}\n"
         f"airflow home: {settings.airflow_home}"

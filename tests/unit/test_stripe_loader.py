@@ -521,3 +521,22 @@ def test_nested_contract_breaks_name_the_field(home, change, reason):
     assert rows(home, "subscription") == []
     q = rows(home, "subscription", kind="quarantine")
     assert len(q) == 1 and q[0]["reason"].startswith(reason), q[0]["reason"]
+
+
+def test_check_sources_lets_an_optional_source_miss_a_day(tmp_path):
+    import sqlalchemy as sa
+
+    from folio.pipeline.stages import check_sources
+    from folio.sources import appdb
+
+    (tmp_path / "landing").mkdir()
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'landing' / 'app.db'}")
+    appdb.metadata.create_all(engine)
+    engine.dispose()
+    seg = tmp_path / "landing" / "segment" / "_delivered"
+    seg.mkdir(parents=True)
+    (seg / DAY.isoformat()).touch()
+    with pytest.raises(FolioError, match="stripe: 1 day"):
+        check_sources(settings(tmp_path), Window(DAY, DAY), "r")
+    result = check_sources(settings(tmp_path, optional_sources="stripe"), Window(DAY, DAY), "r")
+    assert result.details["undelivered_optional"] == {"stripe": [DAY.isoformat()]}
