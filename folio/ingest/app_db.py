@@ -358,21 +358,17 @@ def contract_reasons(table: sa.Table, data: pa.Table) -> pa.Array:
     return reasons
 
 
-def _quarantine_records(table: str, data: pa.Table, reasons: list[str], pk: str) -> list[dict]:
-    out = []
-    for row, reason in zip(data.to_pylist(), reasons, strict=True):
-        out.append(
-            {
-                "source": SOURCE,
-                "table_name": table,
-                "source_file": f"app_db.{table}",
-                "line_number": None,
-                "record_id": None if row.get(pk) is None else str(row[pk]),
-                "reason": reason,
-                "raw": json.dumps(row, default=str, sort_keys=True),
-            }
-        )
-    return out
+def _quarantined(table: str, key: Any, reason: str, row: dict) -> dict:
+    """A quarantine record of one app-DB row (the row itself as JSON)."""
+    return {
+        "source": SOURCE,
+        "table_name": table,
+        "source_file": f"app_db.{table}",
+        "line_number": None,
+        "record_id": None if key is None else str(key),
+        "reason": reason,
+        "raw": json.dumps(row, default=str, sort_keys=True),
+    }
 
 
 # ---------------------------------------------------------------- the stage
@@ -427,12 +423,15 @@ def extract_table(
         lo = min(cursor, start) - dt.timedelta(minutes=settings.extract_overlap_minutes)
     data, bad = fetch(engine, table, lo, hi)
     stats.read = data.num_rows + len(bad)
-    # versions the lake already holds (re-read by the overlap) are skipped
-    if prior and data.num_rows:
+    # versions the lake already holds (re-read by the overlap) are skipped; they can only
+    # sit in partitions from lo's day on (a row's partition is never before its day)
+    recent = [f for f in prior if lo is not None and lake.partition_day(f.parent) >= lo.date()]
+    if recent and data.num_rows:
         db.register("fetched", data)
         data = db.sql(
-            f"select f.* from fetched f anti join prior p on f.{pk} = p.{pk}"
-            f" and f.updated_at = p.updated_at order by f.{pk}"
+            f"select f.* from fetched f anti join (select {pk}, updated_at from read_parquet("
+            f"{_files_sql(recent)})) p on f.{pk} = p.{pk} and f.updated_at = p.updated_at"
+            f" order by f.{pk}"
         ).to_arrow_table()
         db.unregister("fetched")
     stats.skipped = stats.read - data.num_rows - len(bad)
@@ -478,24 +477,12 @@ def extract_table(
     for d in window.days():
         out[d] = good.filter(pc.equal(good_days, pa.scalar(d, pa.date32())))
     if pc.any(bad_mask).as_py():
-        qdata = data.filter(bad_mask)
-        qdays = day_arr.filter(bad_mask).to_pylist()
-        recs = _quarantine_records(table.name, qdata, reasons.filter(bad_mask).to_pylist(), pk)
-        for d, r in zip(qdays, recs, strict=True):
-            quarantine[d].append(r)
+        rows = data.filter(bad_mask).to_pylist()
+        days = day_arr.filter(bad_mask).to_pylist()
+        for row, d, reason in zip(rows, days, reasons.filter(bad_mask).to_pylist(), strict=True):
+            quarantine[d].append(_quarantined(table.name, row.get(pk), reason, row))
     for b, d in zip(bad, bad_days, strict=True):  # values of the wrong type (SQLite and co.)
-        key = b["row"].get(pk)
-        quarantine[d].append(
-            {
-                "source": SOURCE,
-                "table_name": table.name,
-                "source_file": f"app_db.{table.name}",
-                "line_number": None,
-                "record_id": None if key is None else str(key),
-                "reason": b["reason"],
-                "raw": json.dumps(b["row"], default=str, sort_keys=True),
-            }
-        )
+        quarantine[d].append(_quarantined(table.name, b["row"].get(pk), b["reason"], b["row"]))
     stats.written = good.num_rows
     stats.quarantined = sum(len(v) for v in quarantine.values())
     per_day = [
