@@ -229,8 +229,8 @@ def run(
     for r in rows:  # what the sources changed under us: kept, and said out loud
         for name, seen in (r["details"].get("new_fields") or {}).items():
             console.print(
-                f"{r['task_id']}: new field {name} in {seen['rows']:,} rows from"
-                f" {seen['first_day']} (kept in raw_json)",
+                f"{r['task_id']}: field {name} is new to the pipeline: {seen['rows']:,} rows,"
+                f" the first on {seen['first_day']} in this run (kept in raw_json)",
                 markup=False,
             )
         for name, cols in (r["details"].get("new_columns") or {}).items():
