@@ -9,7 +9,9 @@ history load, a backfill as one run): the same tasks, the same code path.
 Stages, in order (later stages join as they are built):
 `check_sources` (every source delivered every day of the window; what landed) ->
 `extract_app_db` (app tables changed in the window -> `lake/raw/app_db`) and
-`load_stripe` (Stripe exports -> `lake/raw/stripe`), each with exact quarantine ->
+`load_stripe` (Stripe exports -> `lake/raw/stripe`), each with exact quarantine, and
+`sessionize_events` (Spark: Segment messages -> clean events and sessions in
+`lake/events`, reprocessing a lookback of days for late events) ->
 `record_run` (the run's totals in the ledger).
 
 Every task: retries with exponential backoff; failures are recorded in the run ledger by
@@ -72,12 +74,18 @@ def folio_nightly():
         return run_stage("load_stripe", get_current_context())
 
     @task
+    def sessionize_events() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("sessionize_events", get_current_context())
+
+    @task
     def record_run() -> dict:
         from folio.pipeline.tasks import record_run
 
         return record_run(get_current_context())
 
-    check_sources() >> [extract_app_db(), load_stripe()] >> record_run()
+    check_sources() >> [extract_app_db(), load_stripe(), sessionize_events()] >> record_run()
 
 
 folio_nightly()

@@ -74,6 +74,27 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated sources that may skip a day (e.g. 'stripe'): loaded empty.",
     )
+    spark_master: str = Field(
+        default="local[*]",
+        description="Spark master URL: local[*], or a cluster (spark://host:7077, yarn, k8s://...).",
+    )
+    spark_driver_memory: str = Field(
+        default="2g", description="Memory of the Spark driver (the job's process), e.g. 2g."
+    )
+    events_lookback_days: int = Field(
+        default=3,
+        ge=0,
+        le=30,
+        description="A run for day D reprocesses D-lookback..D (late events, duplicates).",
+    )
+    session_gap_minutes: int = Field(
+        default=30, ge=1, description="Inactivity that ends a session, in minutes."
+    )
+    bot_pages_per_minute: int = Field(
+        default=30,
+        ge=2,
+        description="A visitor with this many page views within one minute is a bot.",
+    )
     airflow_db_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of Airflow's metadata DB; default SQLite under airflow/.",

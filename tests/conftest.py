@@ -45,3 +45,16 @@ def folio_env(tmp_path, monkeypatch):
     monkeypatch.setenv("FOLIO_HOME", str(home))
     env = dict(os.environ, FOLIO_HOME=str(home))
     return home, env
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local Spark session for the whole test run (JVM start ~8 s)."""
+    from folio.config import Settings
+    from folio.spark import session
+
+    home = tmp_path_factory.mktemp("spark-home")
+    s = session(Settings(home=home, spark_master="local[2]", spark_driver_memory="1g"))
+    s.conf.set("spark.sql.shuffle.partitions", "4")
+    yield s
+    s.stop()

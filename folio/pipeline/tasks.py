@@ -31,10 +31,17 @@ def _load_stripe(settings: Settings, window: Window, run_id: str) -> stages.Stag
     return load_stripe(settings, window, run_id)
 
 
+def _sessionize_events(settings: Settings, window: Window, run_id: str) -> stages.StageResult:
+    from folio.events import sessionize_events
+
+    return sessionize_events(settings, window, run_id)
+
+
 STAGES: dict[str, Callable[[Settings, Window, str], stages.StageResult]] = {
     "check_sources": stages.check_sources,
     "extract_app_db": _extract_app_db,
     "load_stripe": _load_stripe,
+    "sessionize_events": _sessionize_events,
 }
 
 

@@ -1,0 +1,1 @@
+"""PySpark jobs: pure DataFrame -> DataFrame steps plus a thin ``run`` per job."""
