@@ -7,6 +7,7 @@ unless told otherwise (SPARK_LOCAL_IP), and Spark's web UI stays off.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ def session(settings: Settings, app_name: str = "folio") -> SparkSession:
     """Start (or reuse) the Spark session; a clear error if Java or the master fails."""
     check_java()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # py4j logs every connection at INFO, also from __del__ at interpreter exit
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     from pyspark.sql import SparkSession
 
     host = os.environ["SPARK_LOCAL_IP"]
