@@ -295,10 +295,16 @@ def sessionize(events: DataFrame, key: Column, gap_minutes: int) -> DataFrame:
             F.min_by("utm_campaign", F.when(F.col("utm_campaign").isNotNull(), first)).alias(
                 "utm_campaign"
             ),
-            F.first("site_id", ignorenulls=True).alias("site_id"),
-            F.first("anonymous_id", ignorenulls=True).alias("anonymous_id"),
-            F.first("stitched_user_id", ignorenulls=True).alias("user_id"),
-            F.first("account_id", ignorenulls=True).alias("account_id"),
+            # the first non-null value in event order (deterministic, unlike first())
+            *(
+                F.min_by(src, F.when(F.col(src).isNotNull(), first)).alias(name)
+                for src, name in (
+                    ("site_id", "site_id"),
+                    ("anonymous_id", "anonymous_id"),
+                    ("stitched_user_id", "user_id"),
+                    ("account_id", "account_id"),
+                )
+            ),
         )
         .withColumn(
             "session_id",
