@@ -40,7 +40,7 @@ copy (
             i,
             i // 8 as visitor,
             timestamp '{day}' + to_seconds(((i // 8) * 7919) % 82800)
-                + to_seconds((i % 8) * (1500 + ((i // 8) % 5) * 60)) as at
+                + to_seconds((i % 8) * (1500 + ((i // 8) % 5) * 60)) as ts
         from range({n}) r(i)
     )
     select json_object(
@@ -48,10 +48,10 @@ copy (
         'type', 'page',
         'anonymousId', 'v{day}-' || visitor,
         'userId', null,
-        'originalTimestamp', strftime(at, '%Y-%m-%dT%H:%M:%S.%gZ'),
-        'sentAt', strftime(at + interval 300 millisecond, '%Y-%m-%dT%H:%M:%S.%gZ'),
-        'receivedAt', strftime(at + interval 900 millisecond, '%Y-%m-%dT%H:%M:%S.%gZ'),
-        'timestamp', strftime(at + interval 600 millisecond, '%Y-%m-%dT%H:%M:%S.%gZ'),
+        'originalTimestamp', strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ'),
+        'sentAt', strftime(ts + interval 300 millisecond, '%Y-%m-%dT%H:%M:%S.%gZ'),
+        'receivedAt', strftime(ts + interval 900 millisecond, '%Y-%m-%dT%H:%M:%S.%gZ'),
+        'timestamp', strftime(ts + interval 600 millisecond, '%Y-%m-%dT%H:%M:%S.%gZ'),
         'context', json_object(
             'userAgent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)',
             'page', json_object('path', '/p' || (i % 7), 'referrer',
@@ -104,29 +104,44 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     args = ap.parse_args()
-    for n in args.events:
-        with tempfile.TemporaryDirectory() as tmp:
-            home = Path(tmp) / "home"
-            t0 = time.perf_counter()
-            generate(home / "landing", n)
-            size = sum(p.stat().st_size for p in home.glob("landing/segment/*/*.gz")) / 1e6
-            print(f"\n{n:,} events over {len(DAYS)} days ({size:.0f} MB gzip, generated in "
-                  f"{time.perf_counter() - t0:.1f} s)")  # fmt: skip
-            duck = min(bench_duckdb(home / "landing", Path(tmp) / f"duck{i}") for i in range(2))
-            started, job, stats = bench_spark(home)
-            sessions = sum(stats["outputs"]["site_sessions"].values())
-            print(f"duckdb reference: {duck:7.1f} s  {n / duck:10,.0f} events/s")
-            print(f"spark job:        {job:7.1f} s  {n / job:10,.0f} events/s "
-                  f"({sessions:,} site sessions; session start {started:.1f} s apart)")  # fmt: skip
-            print(f"ratio spark/duckdb time: {job / duck:.2f} (aim <= 3 at the larger scale)")
+    # one folder for the whole run: the Spark session (and its local dir) outlives a scale
+    with tempfile.TemporaryDirectory() as base:
+        for n in args.events:
+            scale(Path(base) / str(n), n)
+        print(f"\npeak memory: Spark driver JVM {_jvm_peak_mb():,.0f} MB (FOLIO_SPARK_DRIVER_MEMORY"
+              f" {Settings().spark_driver_memory} heap), this process "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")  # fmt: skip
+
+
+def scale(root: Path, n: int) -> None:
+    """One scale: generate, then the DuckDB reference (best of 2) and the Spark job."""
+    home = root / "home"
+    t0 = time.perf_counter()
+    generate(home / "landing", n)
+    size = sum(p.stat().st_size for p in home.glob("landing/segment/*/*.gz")) / 1e6
+    print(f"\n{n:,} events over {len(DAYS)} days ({size:.0f} MB gzip, generated in "
+          f"{time.perf_counter() - t0:.1f} s)")  # fmt: skip
+    duck = min(bench_duckdb(home / "landing", root / f"duck{i}") for i in range(2))
+    started, job, stats = bench_spark(home)
+    sessions = sum(stats["outputs"]["site_sessions"].values())
+    print(f"duckdb reference: {duck:7.1f} s  {n / duck:10,.0f} events/s")
+    print(f"spark job:        {job:7.1f} s  {n / job:10,.0f} events/s "
+          f"({sessions:,} site sessions; session start {started:.1f} s apart)")  # fmt: skip
+    print(f"ratio spark/duckdb time: {job / duck:.2f} (aim <= 3 at the larger scale)")
+
+
+def _jvm_peak_mb() -> float:
+    """Peak resident memory (VmHWM) of the driver JVM that pyspark started."""
     from pyspark.sql import SparkSession
 
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        active.stop()  # the driver JVM exits: its peak memory is now counted
-    kid = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak memory: Spark driver JVM {kid:,.0f} MB, this process {me:,.0f} MB")
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        return 0.0
+    pid = spark.sparkContext._gateway.proc.pid
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 if __name__ == "__main__":

@@ -419,14 +419,11 @@ def read_lines(spark: SparkSession, paths: list[str]) -> DataFrame:
 OUTPUTS = ("clean_events", "app_sessions", "site_sessions", "site_traffic_daily", "identities")
 
 
-def _partitions(lake: str, table: str, days: list[dt.date]) -> list[str]:
+def _partitions(root: str, days: list[dt.date]) -> list[str]:
+    """The existing partition folders ``<root>/dt=<day>`` of the given days."""
     import os
 
-    return [
-        f"{lake}/events/{table}/dt={d}"
-        for d in days
-        if os.path.isdir(f"{lake}/events/{table}/dt={d}")
-    ]
+    return [f"{root}/dt={d}" for d in days if os.path.isdir(f"{root}/dt={d}")]
 
 
 def write(df: DataFrame, path: str, days: list[dt.date]) -> dict[str, int]:
@@ -450,6 +447,7 @@ def write(df: DataFrame, path: str, days: list[dt.date]) -> dict[str, int]:
 def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
     """Process the arrival days ``[range_start, end]`` and rewrite their event days."""
     import os
+    import shutil
 
     arrival_days = [
         params.range_start + dt.timedelta(days=k)
@@ -461,9 +459,20 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
         if os.path.isdir(f"{landing}/segment/dt={d}")
     ]
     days = arrival_days  # the event days this run rewrites
-    if not paths:
-        return {"files": 0, "lines": 0, "outputs": {t: {} for t in OUTPUTS}}
-    parsed = parse(read_lines(spark, paths)).persist()
+    if not paths:  # no events at all: the range's partitions are emptied, zeros recorded
+        roots = [f"{lake}/events/{t}" for t in (*OUTPUTS, "late_events")]
+        for root in [*roots, f"{lake}/quarantine/segment/messages"]:
+            for part in _partitions(root, days):
+                shutil.rmtree(part, ignore_errors=True)
+        zero = {str(d): 0 for d in days}
+        return {"files": 0, "lines": 0, "outputs": {t: dict(zero) for t in OUTPUTS}}
+    # the raw line is kept only where it goes to quarantine: the cached frame stays slim
+    parsed = (
+        parse(read_lines(spark, paths))
+        .withColumn("value", F.when(F.col("reason").isNotNull(), F.col("value")))
+        .drop(CORRUPT, "traits")
+        .persist()
+    )
     first_line = parsed.groupBy("source_file").agg(F.min("line_id").alias("first_line_id"))
     bad = quarantine(parsed, first_line)
     timed = event_times(parsed.where(F.col("reason").isNull()))
@@ -473,7 +482,8 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
     # day, but within the lookback, was placed by the run for its arrival day: skipped here.
     in_range = unique.where(F.col("event_date") >= F.lit(params.range_start))
     late = unique.where(
-        F.col("event_date") < F.date_sub("arrival_date", params.lookback_days)
+        (F.col("event_date") < F.date_sub("arrival_date", params.lookback_days))
+        & (F.col("event_date") < F.lit(params.range_start))  # a range run places it itself
     ).select(
         F.col("messageId").alias("message_id"),
         "stream",
@@ -505,7 +515,7 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
     # sessions that began the day before the range continue into it: that day's events
     # (already in the lake) take part, its sessions are not rewritten
     context_day = params.range_start - dt.timedelta(days=1)
-    context = _partitions(lake, "clean_events", [context_day])
+    context = _partitions(f"{lake}/events/clean_events", [context_day])
     pool = events
     if context:
         pool = events.unionByName(

@@ -159,3 +159,27 @@ def test_late_data_day_by_day(spark, tiny_landing, tmp_path_factory):
     late = {e["message_id"] for e in _read(home, "late_events")}
     assert late == expected_late
     assert late_out >= len(expected_late)
+
+
+def test_a_day_without_events_is_a_recorded_zero(spark, tiny_landing, tmp_path):
+    landing, _ = tiny_landing
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "landing").symlink_to(landing)
+    day = TINY.end + dt.timedelta(days=5)  # nothing was received then
+    stale = home / "lake" / "events" / "clean_events" / f"dt={day}"
+    stale.mkdir(parents=True)
+    (stale / "part-0.parquet").write_bytes(b"left by an older run")
+    r = sessionize_events(Settings(home=home, events_lookback_days=0), Window(day, day), "empty")
+    assert r.rows == 0 and r.details["files"] == 0
+    assert r.details["empty_days"] == [str(day)]
+    assert not stale.exists()  # the day's partition now holds nothing
+
+
+def test_java_missing_is_one_clear_error(monkeypatch, tmp_path):
+    from folio.config import FolioError
+    from folio.spark import check_java
+
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-jdk"))
+    with pytest.raises(FolioError, match=r"JAVA_HOME=.*no-jdk; set JAVA_HOME to a JDK"):
+        check_java()
