@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -80,6 +81,9 @@ MESSAGE_SCHEMA = T.StructType(
 TYPES = ("track", "page", "identify")
 BOT_AGENTS = r"(?i)(bot|crawl|spider|slurp|python-requests|curl/|wget|headless|httpclient)"
 TS_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSX"
+# frames reused by several outputs are cached on local disk, not on the heap: the driver's
+# memory (FOLIO_SPARK_DRIVER_MEMORY) then bounds nothing but the working set of a task
+CACHE = StorageLevel.DISK_ONLY
 
 
 def _ts(col: str) -> Column:
@@ -471,12 +475,12 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
         parse(read_lines(spark, paths))
         .withColumn("value", F.when(F.col("reason").isNotNull(), F.col("value")))
         .drop(CORRUPT, "traits")
-        .persist()
+        .persist(CACHE)
     )
     first_line = parsed.groupBy("source_file").agg(F.min("line_id").alias("first_line_id"))
     bad = quarantine(parsed, first_line)
     timed = event_times(parsed.where(F.col("reason").isNull()))
-    unique = deduplicate(timed).persist()
+    unique = deduplicate(timed).persist(CACHE)
     # a message later than the lookback (its event day lies more than lookback days before
     # its arrival) was in no run's range: it goes to late_events. One of an earlier event
     # day, but within the lookback, was placed by the run for its arrival day: skipped here.
@@ -511,7 +515,7 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
             .where("_n = 1")
             .drop("_n")
         )
-    events = clean(stitch(flagged, known)).persist()
+    events = clean(stitch(flagged, known)).persist(CACHE)
     # sessions that began the day before the range continue into it: that day's events
     # (already in the lake) take part, its sessions are not rewritten
     context_day = params.range_start - dt.timedelta(days=1)
@@ -522,8 +526,8 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
             spark.read.parquet(*context).withColumn("dt", F.lit(context_day).cast("date")),
         )
     in_days = F.col("dt").between(F.lit(params.range_start), F.lit(params.end))
-    app_s = app_sessions(pool, params.session_gap_minutes).where(in_days).persist()
-    site_s = site_sessions(pool, params.session_gap_minutes).where(in_days).persist()
+    app_s = app_sessions(pool, params.session_gap_minutes).where(in_days).persist(CACHE)
+    site_s = site_sessions(pool, params.session_gap_minutes).where(in_days).persist(CACHE)
     traffic = site_traffic_daily(site_s, events.where(in_days))
     outputs = {
         "clean_events": write(events, f"{lake}/events/clean_events", days),
