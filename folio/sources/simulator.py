@@ -258,6 +258,7 @@ class Simulator:
         self.hard_deleted = 0
         self.dirty: dict[str, dict[str, dict[str, Any]]] = {}
         self.outbox: dict[dt.date, list[tuple[int, int, str, dict[str, Any], list, bool]]] = {}
+        self.today = params.start  # the day being simulated (messages for earlier days: a bug)
         self.seq = 0
         self.skewed_devices: list[Device] = []
         self.bots: dict[str, dict[str, Any]] = {}
@@ -702,7 +703,8 @@ class Simulator:
         name = f"{first} {last} Photography"
         email = f"{first.lower()}.{last.lower()}{a.idx}@example.com"
         # the visit that led to the sign-up: marketing pages, anonymous
-        t = ms - r.randint(3, 25) * MIN_MS
+        # (it starts at the earliest at midnight: the previous day's files are written)
+        t = max(ms - r.randint(3, 25) * MIN_MS, ms - ms % DAY_MS)
         campaign = None
         if a.channel in ("paid_search", "social"):
             campaign = {
@@ -1079,6 +1081,8 @@ class Simulator:
         day = self.p.start + dt.timedelta(days=(received - self.start_ms) // DAY_MS)
         if day > self.p.end:
             return  # not received yet when the range ends
+        if day < self.today:  # that day's files are written: the message would be lost
+            raise RuntimeError(f"message received on {day} queued while simulating {self.today}")
         self.seq += 1
         self.outbox.setdefault(day, []).append(
             (received, self.seq, stream, msg, defects, protect or bot, bot)
@@ -1372,6 +1376,7 @@ class Simulator:
         nxt = 0
         with engine.begin() as conn:
             for i, day in enumerate(days):
+                self.today = day
                 d0 = day_ms(day)
                 d1 = d0 + DAY_MS
                 self.day_rng = random.Random(f"{self.p.seed}:day:{day.isoformat()}")
