@@ -26,7 +26,7 @@ from folio.config import FolioError, Settings
 from folio.ingest import lake
 from folio.ingest.stripe_spec import KINDS, SPECS, Col, ObjectSpec, Parser, Reject
 from folio.pipeline import ledger
-from folio.pipeline.stages import StageResult
+from folio.pipeline.stages import StageResult, undelivered
 from folio.pipeline.window import Window
 
 SOURCE = "stripe"
@@ -226,14 +226,9 @@ def _tables(spec: ObjectSpec, good: list[_Good]) -> dict[str, pa.Table]:
     return out
 
 
-def undelivered(settings: Settings, window: Window) -> list:
-    marks = settings.landing / SOURCE / "_delivered"
-    return [d for d in window.days() if not (marks / d.isoformat()).exists()]
-
-
 def load_stripe(settings: Settings, window: Window, run_id: str) -> StageResult:
     """Load the window's Stripe exports into the lake, one partition per table and day."""
-    missing = undelivered(settings, window)
+    missing = undelivered(settings, SOURCE, window)
     if missing and not settings.is_optional(SOURCE):
         first = settings.landing / SOURCE / "_delivered" / missing[0].isoformat()
         raise FolioError(

@@ -39,6 +39,12 @@ def delivered_days(settings: Settings) -> list[dt.date]:
     return sorted(dt.date.fromisoformat(d) for d in set.intersection(*sets))
 
 
+def undelivered(settings: Settings, source: str, window: Window) -> list[dt.date]:
+    """The days of the window without the source's delivery marker ``_delivered/<day>``."""
+    marks = settings.landing / source / "_delivered"
+    return [d for d in window.days() if not (marks / d.isoformat()).exists()]
+
+
 def check_sources(settings: Settings, window: Window, run_id: str) -> StageResult:
     """Pre-flight: every source has delivered every day of the window.
 
@@ -52,8 +58,7 @@ def check_sources(settings: Settings, window: Window, run_id: str) -> StageResul
     missing: dict[str, list[str]] = {}
     allowed: dict[str, list[str]] = {}
     for source in ("stripe", "segment"):
-        marks = landing / source / "_delivered"
-        lacking = [str(d) for d in window.days() if not (marks / str(d)).exists()]
+        lacking = [str(d) for d in undelivered(settings, source, window)]
         if lacking:
             (allowed if settings.is_optional(source) else missing)[source] = lacking
     if missing:

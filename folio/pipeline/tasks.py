@@ -7,6 +7,7 @@ wiring only.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -19,29 +20,20 @@ from folio.pipeline.window import Window, from_interval
 log = logging.getLogger("folio.pipeline")
 
 
-def _extract_app_db(settings: Settings, window: Window, run_id: str) -> stages.StageResult:
-    from folio.ingest.app_db import extract_app_db
+def _lazy(module: str, name: str) -> Callable[[Settings, Window, str], stages.StageResult]:
+    """A stage imported when it runs: each task imports only its own stage (Spark, ...)."""
 
-    return extract_app_db(settings, window, run_id)
+    def stage(settings: Settings, window: Window, run_id: str) -> stages.StageResult:
+        return getattr(importlib.import_module(module), name)(settings, window, run_id)
 
-
-def _load_stripe(settings: Settings, window: Window, run_id: str) -> stages.StageResult:
-    from folio.ingest.stripe import load_stripe
-
-    return load_stripe(settings, window, run_id)
-
-
-def _sessionize_events(settings: Settings, window: Window, run_id: str) -> stages.StageResult:
-    from folio.events import sessionize_events
-
-    return sessionize_events(settings, window, run_id)
+    return stage
 
 
 STAGES: dict[str, Callable[[Settings, Window, str], stages.StageResult]] = {
     "check_sources": stages.check_sources,
-    "extract_app_db": _extract_app_db,
-    "load_stripe": _load_stripe,
-    "sessionize_events": _sessionize_events,
+    "extract_app_db": _lazy("folio.ingest.app_db", "extract_app_db"),
+    "load_stripe": _lazy("folio.ingest.stripe", "load_stripe"),
+    "sessionize_events": _lazy("folio.events", "sessionize_events"),
 }
 
 
