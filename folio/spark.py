@@ -28,9 +28,34 @@ def check_java() -> str:
     return java
 
 
+def check_master(master: str, timeout: float = 5.0) -> None:
+    """A FolioError naming the master URL if no master of a ``spark://`` URL answers.
+
+    Spark itself gives up on an unreachable standalone master only after three 20-second
+    registration attempts; a TCP connect tells the same in seconds. Other masters
+    (``local``, ``yarn``, ``k8s://``) are left to Spark.
+    """
+    import socket
+
+    if not master.startswith("spark://"):
+        return
+    errors = []
+    for hostport in master.removeprefix("spark://").split(","):  # HA: host1:port1,host2:port2
+        host, _, port = hostport.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                return
+        except (OSError, ValueError) as exc:
+            errors.append(f"{hostport}: {exc}")
+    raise FolioError(
+        f"Spark master {master!r} (FOLIO_SPARK_MASTER) is not reachable: {'; '.join(errors)}"
+    )
+
+
 def session(settings: Settings, app_name: str = "folio") -> SparkSession:
     """Start (or reuse) the Spark session; a clear error if Java or the master fails."""
     check_java()
+    check_master(settings.spark_master)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     # py4j logs every connection at INFO, also from __del__ at interpreter exit
     logging.getLogger("py4j").setLevel(logging.WARNING)

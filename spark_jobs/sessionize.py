@@ -183,10 +183,33 @@ def event_times(df: DataFrame) -> DataFrame:
     )
 
 
-def deduplicate(df: DataFrame) -> DataFrame:
-    """One row per messageId: the copy received first (a retried delivery is a duplicate)."""
+def duplicate_ids(df: DataFrame) -> DataFrame:
+    """messageIds delivered more than once, with their number of extra copies."""
+    return (
+        df.groupBy("messageId")
+        .count()
+        .where(F.col("count") > 1)
+        .select("messageId", (F.col("count") - 1).alias("extra_copies"))
+    )
+
+
+def deduplicate(df: DataFrame, dups: DataFrame | None = None) -> DataFrame:
+    """One row per messageId: the copy received first (a retried delivery is a duplicate).
+
+    Only the messages of a duplicated id (``dups``, from ``duplicate_ids``: few) are
+    ranked; the rest pass through an anti-join with that small set, so the wide rows are
+    never shuffled by messageId.
+    """
+    dups = duplicate_ids(df) if dups is None else dups
+    ids = dups.select("messageId")
     w = Window.partitionBy("messageId").orderBy("received_at", "source_file", "line_id")
-    return df.withColumn("_n", F.row_number().over(w)).where("_n = 1").drop("_n")
+    first = (
+        df.join(ids, "messageId", "left_semi")
+        .withColumn("_n", F.row_number().over(w))
+        .where("_n = 1")
+        .drop("_n")
+    )
+    return df.join(ids, "messageId", "left_anti").unionByName(first)
 
 
 def flag_bots(df: DataFrame, pages_per_minute: int) -> DataFrame:
@@ -430,6 +453,19 @@ def _partitions(root: str, days: list[dt.date]) -> list[str]:
     return [f"{root}/dt={d}" for d in days if os.path.isdir(f"{root}/dt={d}")]
 
 
+def written_rows(spark: SparkSession, path: str, days: list[dt.date]) -> dict[str, int]:
+    """Rows per day in the partitions ``days`` of ``path`` as written (zeros included).
+
+    Read back from the Parquet files (the row counts in their footers), not recomputed.
+    """
+    parts = _partitions(path, days)
+    counts = {}
+    if parts:
+        back = spark.read.option("basePath", path).parquet(*parts)
+        counts = {str(r["dt"]): r["count"] for r in back.groupBy("dt").count().collect()}
+    return {str(d): counts.get(str(d), 0) for d in days}
+
+
 def write(df: DataFrame, path: str, days: list[dt.date]) -> dict[str, int]:
     """Replace the partitions ``days`` of ``path`` with ``df`` (partitioned by ``dt``).
 
@@ -440,18 +476,27 @@ def write(df: DataFrame, path: str, days: list[dt.date]) -> dict[str, int]:
     import os
     import shutil
 
-    counts = {str(r["dt"]): r["count"] for r in df.groupBy("dt").count().collect()}
+    # every write names its files with a new job id: a day whose folder still lists the
+    # same files afterwards was not rewritten, i.e. the frame has no rows for it now
+    before = {part: set(os.listdir(part)) for part in _partitions(path, days)}
     df.write.mode("overwrite").partitionBy("dt").parquet(path)
-    for d in days:
-        if str(d) not in counts:
-            shutil.rmtree(os.path.join(path, f"dt={d}"), ignore_errors=True)
-    return {str(d): counts.get(str(d), 0) for d in days}
+    for part, names in before.items():
+        if os.path.isdir(part) and set(os.listdir(part)) == names:
+            shutil.rmtree(part, ignore_errors=True)
+    return written_rows(df.sparkSession, path, days)
 
 
 def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
-    """Process the arrival days ``[range_start, end]`` and rewrite their event days."""
+    """Process the arrival days ``[range_start, end]`` and rewrite their event days.
+
+    The JSON is parsed once: the parsed, timed messages are staged as Parquet under
+    ``<lake>/_staging`` (a path every executor reaches; removed at the end), and every
+    later step reads the columns it needs from there. Sessions and daily traffic read
+    the clean events and sessions back as written.
+    """
     import os
     import shutil
+    import uuid
 
     arrival_days = [
         params.range_start + dt.timedelta(days=k)
@@ -470,17 +515,32 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
                 shutil.rmtree(part, ignore_errors=True)
         zero = {str(d): 0 for d in days}
         return {"files": 0, "lines": 0, "outputs": {t: dict(zero) for t in OUTPUTS}}
-    # the raw line is kept only where it goes to quarantine: the cached frame stays slim
-    parsed = (
-        parse(read_lines(spark, paths))
-        .withColumn("value", F.when(F.col("reason").isNotNull(), F.col("value")))
-        .drop(CORRUPT, "traits")
-        .persist(CACHE)
-    )
+    staging = f"{lake}/_staging/segment-{uuid.uuid4().hex}"
+    try:
+        return _run(spark, paths, staging, lake, params, days)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _run(
+    spark: SparkSession,
+    paths: list[str],
+    staging: str,
+    lake: str,
+    params: Params,
+    days: list[dt.date],
+) -> dict:
+    import os
+
+    # the raw line is kept only where it goes to quarantine: the staged frame stays slim
+    event_times(parse(read_lines(spark, paths))).withColumn(
+        "value", F.when(F.col("reason").isNotNull(), F.col("value"))
+    ).drop(CORRUPT, "traits").write.parquet(staging)
+    parsed = spark.read.parquet(staging)
     first_line = parsed.groupBy("source_file").agg(F.min("line_id").alias("first_line_id"))
-    bad = quarantine(parsed, first_line)
-    timed = event_times(parsed.where(F.col("reason").isNull()))
-    unique = deduplicate(timed).persist(CACHE)
+    good = parsed.where(F.col("reason").isNull())
+    dups = duplicate_ids(good).persist(CACHE)  # small: the ids delivered more than once
+    unique = deduplicate(good, dups)
     # a message later than the lookback (its event day lies more than lookback days before
     # its arrival) was in no run's range: it goes to late_events. One of an earlier event
     # day, but within the lookback, was placed by the run for its arrival day: skipped here.
@@ -498,8 +558,7 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
         F.col("arrival_date").alias("dt"),
     )
     flagged = flag_bots(in_range, params.bot_pages_per_minute)
-    app = flagged.where(F.col("stream") == "app")
-    ids = identities(app)
+    ids = identities(flagged.where(F.col("stream") == "app")).persist(CACHE)
     known = ids
     ids_root = f"{lake}/events/identities"
     if os.path.isdir(ids_root):
@@ -515,33 +574,36 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
             .where("_n = 1")
             .drop("_n")
         )
-    events = clean(stitch(flagged, known)).persist(CACHE)
-    # sessions that began the day before the range continue into it: that day's events
-    # (already in the lake) take part, its sessions are not rewritten
-    context_day = params.range_start - dt.timedelta(days=1)
-    context = _partitions(f"{lake}/events/clean_events", [context_day])
-    pool = events
-    if context:
-        pool = events.unionByName(
-            spark.read.parquet(*context).withColumn("dt", F.lit(context_day).cast("date")),
-        )
+    events_root = f"{lake}/events/clean_events"
     in_days = F.col("dt").between(F.lit(params.range_start), F.lit(params.end))
-    app_s = app_sessions(pool, params.session_gap_minutes).where(in_days).persist(CACHE)
-    site_s = site_sessions(pool, params.session_gap_minutes).where(in_days).persist(CACHE)
-    traffic = site_traffic_daily(site_s, events.where(in_days))
     outputs = {
-        "clean_events": write(events, f"{lake}/events/clean_events", days),
+        "clean_events": write(clean(stitch(flagged, known)), events_root, days),
         "identities": write(
             ids.withColumn("dt", F.to_date("identified_at")).where(in_days),
             f"{lake}/events/identities",
             days,
         ),
-        "app_sessions": write(app_s, f"{lake}/events/app_sessions", days),
-        "site_sessions": write(site_s, f"{lake}/events/site_sessions", days),
-        "site_traffic_daily": write(traffic, f"{lake}/events/site_traffic_daily", days),
         "late_events": write(late, f"{lake}/events/late_events", days),
-        "quarantine": write(bad, f"{lake}/quarantine/segment/messages", days),
+        "quarantine": write(
+            quarantine(parsed, first_line), f"{lake}/quarantine/segment/messages", days
+        ),
     }
+    # sessions read the clean events as written, with the day before the range: sessions
+    # that began then continue into it (that day's sessions are not rewritten)
+    context_day = params.range_start - dt.timedelta(days=1)
+    pool = spark.read.option("basePath", events_root).parquet(
+        *_partitions(events_root, [context_day, *days])
+    )
+    events = pool.where(in_days)
+    for name, sessions in (
+        ("app_sessions", app_sessions(pool, params.session_gap_minutes)),
+        ("site_sessions", site_sessions(pool, params.session_gap_minutes)),
+    ):
+        outputs[name] = write(sessions.where(in_days), f"{lake}/events/{name}", days)
+    site_s = spark.read.parquet(f"{lake}/events/site_sessions").where(in_days)
+    outputs["site_traffic_daily"] = write(
+        site_traffic_daily(site_s, events), f"{lake}/events/site_traffic_daily", days
+    )
     per_file = (
         parsed.groupBy("source_file", "stream", "arrival_date")
         .agg(
@@ -557,7 +619,7 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
         "files": len(per_file),
         "lines": sum(r["lines"] for r in per_file),
         "quarantined": sum(r["quarantined"] for r in per_file),
-        "duplicates": timed.count() - unique.count(),
+        "duplicates": dups.agg(F.sum("extra_copies")).first()[0] or 0,
         "bots": events.where("is_bot").select("anonymous_id").distinct().count(),
         "per_file": [
             {
@@ -572,6 +634,6 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
         ],
         "outputs": outputs,
     }
-    for df in (parsed, unique, events, app_s, site_s):
+    for df in (dups, ids):
         df.unpersist()
     return stats

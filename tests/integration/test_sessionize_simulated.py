@@ -183,3 +183,18 @@ def test_java_missing_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-jdk"))
     with pytest.raises(FolioError, match=r"JAVA_HOME=.*no-jdk; set JAVA_HOME to a JDK"):
         check_java()
+
+
+def test_unreachable_master_is_one_clear_error(tmp_path):
+    import socket
+
+    from folio.config import FolioError
+    from folio.spark import session
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    master = f"spark://127.0.0.1:{port}"
+    settings = Settings(home=tmp_path, spark_master=master)
+    with pytest.raises(FolioError, match=rf"Spark master '{master}' \(FOLIO_SPARK_MASTER\) is not"):
+        session(settings)
