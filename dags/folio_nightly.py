@@ -12,6 +12,8 @@ Stages, in order (later stages join as they are built):
 `load_stripe` (Stripe exports -> `lake/raw/stripe`), each with exact quarantine, and
 `sessionize_events` (Spark: Segment messages -> clean events and sessions in
 `lake/events`, reprocessing a lookback of days for late events) ->
+`build_marts` (one `dbt build` of `dbt_project/` into `warehouse/build.duckdb`, every model
+and test reported in the task log and the ledger) ->
 `record_run` (the run's totals in the ledger).
 
 Every task: retries with exponential backoff; failures are recorded in the run ledger by
@@ -80,12 +82,19 @@ def folio_nightly():
         return run_stage("sessionize_events", get_current_context())
 
     @task
+    def build_marts() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("build_marts", get_current_context())
+
+    @task
     def record_run() -> dict:
         from folio.pipeline.tasks import record_run
 
         return record_run(get_current_context())
 
-    check_sources() >> [extract_app_db(), load_stripe(), sessionize_events()] >> record_run()
+    loaded = [extract_app_db(), load_stripe(), sessionize_events()]
+    check_sources() >> loaded >> build_marts() >> record_run()
 
 
 folio_nightly()

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
         default=60, ge=1, description="First retry delay of every DAG task (doubles per retry)."
     )
     log_level: str = Field(default="INFO", description="Log level of folio's own loggers.")
+    pii_salt: str = Field(
+        default="folio-dev-salt",
+        description="Salt of the SHA-256 hashes that replace emails and user ids in the marts.",
+    )
 
     @field_validator("home", mode="before")
     @classmethod
@@ -140,6 +144,16 @@ class Settings(BaseSettings):
 
     def is_optional(self, source: str) -> bool:
         return source in {s.strip() for s in self.optional_sources.split(",") if s.strip()}
+
+    @cached_property
+    def dbt_project(self) -> Path:
+        """The dbt project shipped with the code (not data: it lives beside the package)."""
+        return Path(__file__).resolve().parent.parent / "dbt_project"
+
+    @property
+    def build_db(self) -> Path:
+        """dbt's target: the only writable warehouse file."""
+        return self.warehouse / "build.duckdb"
 
     @property
     def ledger_path(self) -> Path:

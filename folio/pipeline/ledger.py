@@ -45,6 +45,19 @@ create table if not exists ingest_files (
     recorded_at       text not null,
     primary key (run_id, source, table_name, dt, input)
 );
+create table if not exists dbt_results (
+    run_id         text not null,
+    invocation_id  text not null,         -- one dbt command
+    unique_id      text not null,         -- model.folio.mrr_monthly, test.folio...
+    resource_type  text not null,         -- model | test | unit_test | snapshot | seed
+    status         text not null,         -- success | error | fail | warn | pass | skipped
+    seconds        real,
+    rows_affected  integer,
+    failures       integer,               -- tests: failing rows
+    message        text,
+    recorded_at    text not null,
+    primary key (run_id, invocation_id, unique_id)
+);
 """
 
 
@@ -219,3 +232,29 @@ def task_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, An
     for r in rows:
         r["details"] = json.loads(r["details"]) if r["details"] else {}
     return rows
+
+
+def record_dbt_results(path: Path, run_id: str, invocation_id: str, results: list[dict]) -> None:
+    """One row per node of one dbt invocation (models, tests, snapshots)."""
+    now = _now()
+    with closing(_connect(path)) as conn, conn:
+        conn.executemany(
+            "insert or replace into dbt_results values "
+            "(:run_id, :invocation_id, :unique_id, :resource_type, :status, :seconds, "
+            ":rows_affected, :failures, :message, :recorded_at)",
+            [
+                r | {"run_id": run_id, "invocation_id": invocation_id, "recorded_at": now}
+                for r in results
+            ],
+        )
+
+
+def dbt_results(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    with closing(_connect(path)) as conn:
+        conn.row_factory = sqlite3.Row
+        q = "select * from dbt_results"
+        args: list[str] = []
+        if run_ids:
+            q += f" where run_id in ({','.join('?' * len(run_ids))})"
+            args = list(run_ids)
+        return [dict(r) for r in conn.execute(q + " order by recorded_at, unique_id", args)]

@@ -79,6 +79,23 @@ def test_run_one_day_then_a_range(home):
             (last["load_stripe"]["run_id"],),
         ).fetchone()
     assert written == lake and read == written + quarantined
+    # dbt built the marts in the same run, every model and test recorded
+    assert last["build_marts"]["state"] == "success"
+    with duckdb.connect(str(home / "warehouse" / "build.duckdb"), read_only=True) as con:
+        accounts = con.execute("select count(*) from marts.dim_accounts").fetchall()[0][0]
+        (app_accounts,) = (
+            sqlite3.connect(home / "landing" / "app.db")
+            .execute("select count(*) from accounts")
+            .fetchone()
+        )
+        assert accounts == app_accounts == 25
+    with sqlite3.connect(home / "ops" / "ledger.sqlite") as conn:
+        nodes = conn.execute(
+            "select count(*), count(*) filter (where status in ('success', 'pass'))"
+            " from dbt_results where run_id = ?",
+            (last["build_marts"]["run_id"],),
+        ).fetchone()
+    assert nodes[0] > 50 and nodes[0] == nodes[1]
 
     status = folio("status", env=env)
     assert status.returncode == 0

@@ -1,0 +1,36 @@
+{#-
+    The sources live in the lake as hive-partitioned Parquet (`<lake>/<lake_path>/dt=D/`).
+    Each source table becomes a view `lake.<identifier>` over its files. A table with no
+    file yet (a fresh lake, a source that has had nothing to say) becomes an empty view
+    with the column types its YAML declares, so models build and return no rows; if its
+    YAML declares no types either, the run stops naming the table.
+-#}
+{% macro create_lake_views() %}
+    {% if execute %}
+        {% set lake = env_var('FOLIO_HOME', '../data') ~ '/lake' %}
+        {% do run_query('create schema if not exists lake') %}
+        {% for source in graph.sources.values() if source.meta.get('lake_path') %}
+            {% set files = lake ~ '/' ~ source.meta['lake_path'] ~ '/dt=*/*.parquet' %}
+            {% set found = run_query("select count(*) from glob('" ~ files ~ "')").columns[0].values()[0] %}
+            {% if found > 0 %}
+                {% set body %}
+                    select * from read_parquet(
+                        '{{ files }}', hive_partitioning = true, union_by_name = true
+                    )
+                {% endset %}
+            {% else %}
+                {% set typed = [] %}
+                {% for name, column in source.columns.items() if column.data_type %}
+                    {% do typed.append('null::' ~ column.data_type ~ ' as ' ~ adapter.quote(name)) %}
+                {% endfor %}
+                {% if typed | length == 0 %}
+                    {{ exceptions.raise_compiler_error(
+                        "source " ~ source.source_name ~ "." ~ source.name ~ ": no files under "
+                        ~ files ~ " and no column types in its YAML") }}
+                {% endif %}
+                {% set body = 'select ' ~ typed | join(', ') ~ ' where false' %}
+            {% endif %}
+            {% do run_query('create or replace view lake.' ~ source.identifier ~ ' as ' ~ body) %}
+        {% endfor %}
+    {% endif %}
+{% endmacro %}

@@ -1,0 +1,166 @@
+"""The dbt stage of ``folio_nightly``: one ``dbt build`` of the warehouse, reported per node.
+
+dbt runs in the task's process (``dbtRunner``): one parse and one build for the whole
+project, not one process per model. Each node's result is logged as it finishes (the
+Airflow task log shows every model and test) and recorded in the run ledger
+(``dbt_results``), which ``folio status`` reads. The run's data interval reaches the models
+as the vars ``interval_start`` / ``interval_end``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from typing import Any
+
+from folio.config import FolioError, Settings
+from folio.pipeline import ledger
+from folio.pipeline.stages import StageResult
+from folio.pipeline.window import Window
+
+log = logging.getLogger("folio.dbt")
+
+
+@contextmanager
+def dbt_env(settings: Settings):
+    """The environment the dbt project reads (FOLIO_HOME, the PII salt, dbt's own dirs)."""
+    values = {
+        "FOLIO_HOME": str(settings.home),
+        "FOLIO_PII_SALT": settings.pii_salt,
+        "DBT_TARGET_PATH": str(settings.home / "dbt" / "target"),
+        "DBT_LOG_PATH": str(settings.home / "dbt" / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PROFILES_DIR": str(settings.dbt_project),
+        "DBT_PROJECT_DIR": str(settings.dbt_project),
+    }
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield values
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _vars(window: Window) -> str:
+    return f'{{"interval_start": "{window.start}", "interval_end": "{window.end}"}}'
+
+
+def _on_event(event: Any) -> None:
+    """Log each node as dbt finishes it (what the Airflow task log shows per model)."""
+    if event.info.name == "NodeFinished":
+        r = event.data.run_result
+        log.info(
+            "dbt %s %s in %.2f s%s",
+            r.status,
+            event.data.node_info.unique_id,
+            r.execution_time,
+            f": {r.message}" if r.status in ("error", "fail", "warn") and r.message else "",
+        )
+
+
+def run_dbt(settings: Settings, args: list[str], window: Window | None = None) -> Any:
+    """Invoke dbt in-process with the project's environment; its result object."""
+    from dbt.cli.main import dbtRunner
+
+    settings.warehouse.mkdir(parents=True, exist_ok=True)
+    with dbt_env(settings):
+        argv = [*args]
+        if window is not None:
+            argv += ["--vars", _vars(window)]
+        try:
+            return dbtRunner(callbacks=[_on_event]).invoke(argv)
+        finally:
+            # dbt-duckdb keeps the file open after invoke: release it for whoever is next
+            from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+            DuckDBConnectionManager.close_all_connections()
+
+
+def node_results(result: Any) -> list[dict[str, Any]]:
+    rows = []
+    for r in getattr(result, "results", None) or []:
+        rows.append(
+            {
+                "unique_id": r.node.unique_id,
+                "resource_type": str(r.node.resource_type),
+                "status": str(r.status),
+                "seconds": round(r.execution_time or 0.0, 3),
+                "rows_affected": (r.adapter_response or {}).get("rows_affected"),
+                "failures": r.failures,
+                "message": (r.message or "")[:2000] or None,
+            }
+        )
+    return rows
+
+
+def build_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
+    """``dbt build`` of the whole project for the window; fails naming what failed."""
+    res = run_dbt(settings, ["build"], window)
+    if res.exception is not None:
+        raise FolioError(f"dbt build did not run: {res.exception}")
+    rows = node_results(res.result)
+    from dbt_common.invocation import get_invocation_id
+
+    invocation = get_invocation_id()  # the id of the invocation just finished
+    ledger.record_dbt_results(settings.ledger_path, run_id, invocation, rows)
+    failed = [r for r in rows if r["status"] in ("error", "fail")]
+    offending = _stored_failures(settings, res.result, {r["unique_id"] for r in failed})
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    details = {
+        "nodes": len(rows),
+        "status": counts,
+        "models": sum(1 for r in rows if r["resource_type"] == "model"),
+        "tests": sum(1 for r in rows if r["resource_type"] in ("test", "unit_test")),
+        "failed": [f"{r['unique_id']}: {r['message']}" for r in failed][:20],
+    }
+    if failed or not res.success:
+        names = ", ".join(r["unique_id"] for r in failed) or "see the dbt log"
+        shown = "".join(f"\n  {uid}: {rows_}" for uid, rows_ in offending.items())
+        raise FolioError(f"dbt build failed: {len(failed)} node(s) failed: {names}{shown}")
+    details["mart_rows"] = mart_rows(settings)
+    return StageResult(rows=sum(details["mart_rows"].values()), details=details)
+
+
+def _stored_failures(settings: Settings, result: Any, failed: set[str]) -> dict[str, list]:
+    """The first offending rows of failed tests that store their failures (the ids)."""
+    import duckdb
+
+    tables = {
+        r.node.unique_id: r.node.relation_name
+        for r in getattr(result, "results", None) or []
+        if r.node.unique_id in failed and getattr(r.node, "relation_name", None)
+    }
+    if not tables:
+        return {}
+    out = {}
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        for uid, relation in tables.items():
+            try:
+                out[uid] = con.execute(f"select * from {relation} limit 5").fetchall()
+            except duckdb.Error:
+                continue
+    return out
+
+
+def mart_rows(settings: Settings) -> dict[str, int]:
+    """Rows per table of the build file's ``marts`` schema."""
+    import duckdb
+
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
+        return {
+            t: con.execute(f'select count(*) from marts."{t}"').fetchall()[0][0] for t in tables
+        }

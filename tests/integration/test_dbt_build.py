@@ -1,0 +1,114 @@
+"""The dbt stage on the simulator's lake: marts built, every node recorded, bad input named."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import TINY
+
+from folio.config import FolioError, Settings
+from folio.ingest.app_db import extract_app_db
+from folio.ingest.stripe import load_stripe
+from folio.pipeline import ledger
+from folio.pipeline.window import Window
+from folio.transform import build_marts
+
+WINDOW = Window(TINY.start, TINY.end)
+
+
+@pytest.fixture(scope="module")
+def built(tiny_landing, tmp_path_factory):
+    """App DB and Stripe loaded (no Segment events: those sources are empty views)."""
+    landing, _ = tiny_landing
+    home = tmp_path_factory.mktemp("dbt")
+    (home / "landing").symlink_to(landing)
+    settings = Settings(home=home)
+    load_stripe(settings, WINDOW, "history")
+    extract_app_db(settings, WINDOW, "history")
+    return settings, build_marts(settings, WINDOW, "history")
+
+
+def _q(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_every_model_and_test_passes_and_is_recorded(built):
+    settings, result = built
+    assert result.details["failed"] == []
+    assert set(result.details["status"]) == {"success", "pass"}
+    recorded = ledger.dbt_results(settings.ledger_path, ["history"])
+    assert len(recorded) == result.details["nodes"]
+    models = {r["unique_id"] for r in recorded if r["resource_type"] == "model"}
+    assert "model.folio.fct_mrr_movements" in models and "model.folio.dim_accounts" in models
+    assert any(r["resource_type"] == "unit_test" for r in recorded)
+    # the marts' rows, per table, are the stage's rows
+    assert result.rows == sum(result.details["mart_rows"].values())
+    assert result.details["mart_rows"]["fct_app_sessions"] == 0  # no events: empty, not an error
+
+
+def test_accounts_reconcile_with_the_app_database(built):
+    settings, _ = built
+    with sqlite3.connect(settings.landing / "app.db") as conn:
+        (app_accounts,) = conn.execute("select count(*) from accounts").fetchone()
+    assert _q(settings, "select count(*) from marts.dim_accounts") == [(app_accounts,)]
+
+
+def test_mrr_is_measured_and_the_identity_holds(built):
+    settings, _ = built
+    [(months, paying)] = _q(
+        settings, "select count(*), max(paying_accounts) from marts.mrr_monthly"
+    )
+    assert months >= 1 and paying > 0
+    broken = _q(
+        settings,
+        "select count(*) from marts.fct_mrr_movements where starting_mrr + new_mrr"
+        " + reactivation_mrr + expansion_mrr + contraction_mrr + churned_mrr != ending_mrr",
+    )
+    assert broken == [(0,)]
+    # ARR is 12 x MRR in every month
+    assert _q(settings, "select count(*) from marts.mrr_monthly where arr != 12 * mrr") == [(0,)]
+
+
+def test_no_raw_email_reaches_the_marts(built):
+    settings, _ = built
+    emails = _q(
+        settings,
+        "select count(*) from marts.dim_accounts where email_hash like '%@%'",
+    )
+    assert emails == [(0,)]
+
+
+def test_bad_stripe_items_fail_the_build_naming_their_ids(built, tmp_path):
+    settings, _ = built
+    home = tmp_path / "home"
+    shutil.copytree(settings.home / "lake", home / "lake", symlinks=True)
+    (home / "landing").symlink_to(settings.landing.resolve())
+    bad_settings = Settings(home=home)
+    items = home / "lake" / "raw" / "stripe" / "subscription_item"
+    first = sorted(items.glob("dt=*/*.parquet"))[0]
+    table = pq.read_table(first).slice(0, 1)
+    rows = table.to_pylist()[0]
+    bad = [
+        rows | {"subscription_item_id": "si_fortnight", "recurring_interval": "fortnight"},
+        rows | {"subscription_item_id": "si_negative", "unit_amount": -500},
+        rows | {"subscription_item_id": "si_euro", "currency": "eur"},
+    ]
+    day = items / "dt=2030-01-01"
+    day.mkdir()
+    pq.write_table(pa.Table.from_pylist(bad, schema=table.schema), day / first.name)
+    with pytest.raises(FolioError) as err:
+        build_marts(bad_settings, WINDOW, "bad")
+    msg = str(err.value)
+    assert "assert_subscription_items_are_billable" in msg
+    for item, problem in (
+        ("si_fortnight", "unknown price interval: fortnight"),
+        ("si_negative", "negative unit amount: -500"),
+        ("si_euro", "unhandled currency: eur"),
+    ):
+        assert item in msg and problem in msg
