@@ -20,6 +20,7 @@ test: setup  ## ruff + pytest (slow end-to-end tests included)
 
 lint: setup
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@cd dbt_project && ../$(VENV)/bin/sqlfluff lint models tests --disable-progress-bar
 
 format: setup
 	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

@@ -8,5 +8,7 @@ export FOLIO_HOME=${FOLIO_TEST_HOME:-$(mktemp -d)/folio}   # tests never touch .
 echo "[test] ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "[test] sqlfluff (dbt models and tests)"
+(cd dbt_project && ../.venv/bin/sqlfluff lint models tests --disable-progress-bar)
 echo "[test] pytest"
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

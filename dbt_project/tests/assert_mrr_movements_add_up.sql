@@ -26,7 +26,7 @@ broken_chain as (
             *,
             lag(ending_mrr) over (partition by account_id order by month) as previous_ending
         from movements
-    )
+    ) as chained
     where previous_ending is not null and starting_mrr != previous_ending
 ),
 

@@ -23,9 +23,7 @@ final as (
         or unit_amount_cents < 0
         or quantity < 0
         or currency is null
-        or currency not in (
-            {%- for c in var('handled_currencies') %}'{{ c }}'{{ ", " if not loop.last }}{% endfor -%}
-        )
+        or currency not in ({{ "'" ~ var('handled_currencies') | join("', '") ~ "'" }})
 )
 
 select * from final

@@ -75,13 +75,30 @@ def test_mrr_is_measured_and_the_identity_holds(built):
     assert _q(settings, "select count(*) from marts.mrr_monthly where arr != 12 * mrr") == [(0,)]
 
 
-def test_no_raw_email_reaches_the_marts(built):
+def test_no_raw_pii_in_any_mart_column(built):
+    """Every text column of every mart: no email, no IPv4 address, no person's name."""
     settings, _ = built
-    emails = _q(
+    with sqlite3.connect(settings.landing / "app.db") as conn:
+        names = {n for (n,) in conn.execute("select full_name from users") if n}
+        names |= {n for (n,) in conn.execute("select name from accounts") if n}
+    assert names
+    columns = _q(
         settings,
-        "select count(*) from marts.dim_accounts where email_hash like '%@%'",
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts' and data_type = 'VARCHAR'",
     )
-    assert emails == [(0,)]
+    assert len(columns) > 10
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        con.execute("create temp table pii_names (name varchar)")
+        con.executemany("insert into pii_names values (?)", [(n,) for n in names])
+        for table, column in columns:
+            hits = con.execute(
+                f'select count(*) from marts."{table}" t where'
+                f' regexp_matches("{column}", \'[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]+\')'
+                f' or regexp_matches("{column}", \'\\b\\d{{1,3}}(\\.\\d{{1,3}}){{3}}\\b\')'
+                f' or "{column}" in (select name from pii_names)'
+            ).fetchall()[0][0]
+            assert hits == 0, f"raw PII in marts.{table}.{column}"
 
 
 def test_bad_stripe_items_fail_the_build_naming_their_ids(built, tmp_path):

@@ -35,7 +35,7 @@ final as (
         first_paid.first_paid_month,
         cast(round(coalesce(by_account.mrr_cents, 0)) / 100 as decimal(18, 2)) as mrr
     from first_paid
-    inner join month_ends on month_ends.month_start >= first_paid.first_paid_month
+    inner join month_ends on first_paid.first_paid_month <= month_ends.month_start
     left join by_account
         on
             first_paid.account_id = by_account.account_id

@@ -7,11 +7,26 @@ with bounds as (
     from {{ ref('stg_stripe__subscription_versions') }}
 ),
 
+days as (
+    select
+        cast(
+            unnest(generate_series(
+                bounds.last_day - to_days(
+                    cast(datediff('day', bounds.first_day, bounds.last_day) // 7 * 7 as integer)
+                ),
+                bounds.last_day,
+                interval 7 day
+            )) as date
+        ) as as_of_date
+    from bounds
+    where bounds.first_day is not null
+),
+
 final as (
     select
-        cast(bounds.last_day - to_days(cast(step * 7 as integer)) as date) as as_of_date,
-        cast(bounds.last_day - to_days(cast(step * 7 as integer)) as date) as measured_on
-    from bounds, range(0, 1 + coalesce(datediff('day', bounds.first_day, bounds.last_day) // 7, -1)) as steps (step)
+        as_of_date,
+        as_of_date as measured_on
+    from days
 )
 
 select * from final

@@ -8,8 +8,13 @@ with bounds as (
 ),
 
 months as (
-    select cast(range as date) as month_start
-    from bounds, range(bounds.first_month, bounds.last_month + interval 1 month, interval 1 month)
+    select
+        cast(
+            unnest(generate_series(bounds.first_month, bounds.last_month, interval 1 month))
+            as date
+        ) as month_start
+    from bounds
+    where bounds.first_month is not null
 ),
 
 final as (

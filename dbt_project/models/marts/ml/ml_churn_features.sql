@@ -59,8 +59,8 @@ plan_in_force as (
     inner join subscriptions
         on
             paying.account_id = subscriptions.account_id
-            and subscriptions.valid_from <= paying.as_of_date
-            and (subscriptions.valid_to is null or subscriptions.valid_to > paying.as_of_date)
+            and paying.as_of_date >= subscriptions.valid_from
+            and (subscriptions.valid_to is null or paying.as_of_date < subscriptions.valid_to)
     group by all
 ),
 
@@ -75,7 +75,7 @@ app_activity as (
     inner join sessions
         on
             paying.account_id = sessions.account_id
-            and sessions.session_date <= paying.as_of_date
+            and paying.as_of_date >= sessions.session_date
             and sessions.started_at < paying.as_of_date + interval 1 day
     group by all
 ),

@@ -36,7 +36,7 @@ final as (
     from days
     left join active
         on
-            active.session_date <= days.activity_date
+            days.activity_date >= active.session_date
             and active.session_date > days.activity_date - 30
     group by days.activity_date
 )

@@ -18,15 +18,15 @@ top_referrers as (
     select
         site_id,
         session_date,
-        string_agg(referrer_host, ', ' order by sessions desc, referrer_host) as top_referrers
+        string_agg(referrer_host, ', ' order by sessions desc, referrer_host asc) as top_referrers
     from (
         select
             *,
             row_number() over (
-                partition by site_id, session_date order by sessions desc, referrer_host
+                partition by site_id, session_date order by sessions desc, referrer_host asc
             ) as referrer_rank
         from referrers
-    )
+    ) as ranked
     where referrer_rank <= 3
     group by all
 ),
