@@ -94,8 +94,8 @@ def test_no_raw_pii_in_any_mart_column(built):
         for table, column in columns:
             hits = con.execute(
                 f'select count(*) from marts."{table}" t where'
-                f' regexp_matches("{column}", \'[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]+\')'
-                f' or regexp_matches("{column}", \'\\b\\d{{1,3}}(\\.\\d{{1,3}}){{3}}\\b\')'
+                f" regexp_matches(\"{column}\", '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]+')"
+                f" or regexp_matches(\"{column}\", '\\b\\d{{1,3}}(\\.\\d{{1,3}}){{3}}\\b')"
                 f' or "{column}" in (select name from pii_names)'
             ).fetchall()[0][0]
             assert hits == 0, f"raw PII in marts.{table}.{column}"
