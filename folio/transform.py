@@ -90,24 +90,35 @@ def node_results(result: Any) -> list[dict[str, Any]]:
                 "resource_type": str(r.node.resource_type),
                 "status": str(r.status),
                 "seconds": round(r.execution_time or 0.0, 3),
-                "rows_affected": (r.adapter_response or {}).get("rows_affected"),
-                "failures": r.failures,
-                "message": (r.message or "")[:2000] or None,
+                "rows_affected": (getattr(r, "adapter_response", None) or {}).get("rows_affected"),
+                "failures": getattr(r, "failures", None),
+                "message": (getattr(r, "message", None) or "")[:2000] or None,
             }
         )
     return rows
 
 
+def _record(settings: Settings, run_id: str, result: Any) -> list[dict[str, Any]]:
+    """The nodes of the invocation just finished, into the ledger."""
+    from dbt_common.invocation import get_invocation_id
+
+    rows = node_results(result)
+    ledger.record_dbt_results(settings.ledger_path, run_id, get_invocation_id(), rows)
+    return rows
+
+
 def build_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
-    """``dbt build`` of the whole project for the window; fails naming what failed."""
+    """Source freshness (nightly runs), ``dbt build`` for the window, then the docs.
+
+    Freshness is measured against now, so it is checked only when the window ends
+    yesterday or later (a nightly run); a backfill of older days skips it. An error-level
+    staleness, a failed model or a failed test fails the stage naming what failed.
+    """
+    freshness = check_freshness(settings, window, run_id)
     res = run_dbt(settings, ["build"], window)
     if res.exception is not None:
         raise FolioError(f"dbt build did not run: {res.exception}")
-    rows = node_results(res.result)
-    from dbt_common.invocation import get_invocation_id
-
-    invocation = get_invocation_id()  # the id of the invocation just finished
-    ledger.record_dbt_results(settings.ledger_path, run_id, invocation, rows)
+    rows = _record(settings, run_id, res.result)
     failed = [r for r in rows if r["status"] in ("error", "fail")]
     offending = _stored_failures(settings, res.result, {r["unique_id"] for r in failed})
     counts: dict[str, int] = {}
@@ -124,8 +135,30 @@ def build_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
         names = ", ".join(r["unique_id"] for r in failed) or "see the dbt log"
         shown = "".join(f"\n  {uid}: {rows_}" for uid, rows_ in offending.items())
         raise FolioError(f"dbt build failed: {len(failed)} node(s) failed: {names}{shown}")
+    details["freshness"] = freshness
     details["mart_rows"] = mart_rows(settings)
+    docs = run_dbt(settings, ["docs", "generate", "--no-compile"], window)
+    details["docs"] = "generated" if docs.success else f"failed: {docs.exception}"
     return StageResult(rows=sum(details["mart_rows"].values()), details=details)
+
+
+def check_freshness(settings: Settings, window: Window, run_id: str) -> dict[str, str]:
+    """``dbt source freshness`` on a nightly window: status per source (recorded)."""
+    import datetime as dt
+
+    if window.end < dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1):
+        return {"skipped": f"window ends {window.end}: a backfill, freshness is about now"}
+    res = run_dbt(settings, ["source", "freshness"], window)
+    if res.exception is not None:
+        raise FolioError(f"dbt source freshness did not run: {res.exception}")
+    rows = _record(settings, run_id, res.result)
+    stale = [r["unique_id"] for r in rows if r["status"] in ("error", "runtime error")]
+    if stale:
+        raise FolioError(
+            f"sources are stale beyond their error threshold: {', '.join(stale)}"
+            " (freshness in the source YAML of dbt_project)"
+        )
+    return {r["unique_id"]: r["status"] for r in rows}
 
 
 def _stored_failures(settings: Settings, result: Any, failed: set[str]) -> dict[str, list]:

@@ -129,3 +129,15 @@ def test_bad_stripe_items_fail_the_build_naming_their_ids(built, tmp_path):
         ("si_euro", "unhandled currency: eur"),
     ):
         assert item in msg and problem in msg
+
+
+def test_a_nightly_run_on_stale_sources_fails_naming_them(built):
+    """Freshness is measured against now: the simulated history ended long ago."""
+    import datetime as dt
+
+    settings, _ = built
+    today = dt.datetime.now(dt.UTC).date()
+    with pytest.raises(FolioError, match=r"stale beyond their error threshold: .*app_db\.accounts"):
+        build_marts(settings, Window(today, today), "nightly")
+    recorded = ledger.dbt_results(settings.ledger_path, ["nightly"])
+    assert {r["status"] for r in recorded if r["resource_type"] == "source"} == {"error"}
