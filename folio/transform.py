@@ -46,8 +46,16 @@ def dbt_env(settings: Settings):
                 os.environ[k] = v
 
 
-def _vars(window: Window) -> str:
-    return f'{{"interval_start": "{window.start}", "interval_end": "{window.end}"}}'
+def _vars(settings: Settings, window: Window) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "interval_start": str(window.start),
+            "interval_end": str(window.end),
+            "events_lookback_days": settings.events_lookback_days,
+        }
+    )
 
 
 def _on_event(event: Any) -> None:
@@ -71,7 +79,7 @@ def run_dbt(settings: Settings, args: list[str], window: Window | None = None) -
     with dbt_env(settings):
         argv = [*args]
         if window is not None:
-            argv += ["--vars", _vars(window)]
+            argv += ["--vars", _vars(settings, window)]
         try:
             return dbtRunner(callbacks=[_on_event]).invoke(argv)
         finally:

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_event_window('session_date') }}",
+        on_schema_change='fail',
+    )
+}}
 -- one row per app session (30 minutes of inactivity ends one), by start day
 with sessions as (
     select * from {{ ref('stg_events__app_sessions') }}
@@ -18,6 +26,7 @@ final as (
         referrer,
         utm_campaign
     from sessions
+    where {{ in_event_window('session_date') }}
 )
 
 select * from final

@@ -1,20 +1,39 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_event_window('activity_date') }}",
+        on_schema_change='fail',
+    )
+}}
 -- one row per day: accounts with an app session that day (DAU), in the 7 and 30 days
--- ending that day (WAU, MAU), and stickiness = DAU / MAU
+-- ending that day (WAU, MAU), and stickiness = DAU / MAU. A nightly run recomputes the
+-- days of its event window, each from the 30 days of sessions ending on it.
 with active as (
     select distinct
         account_id,
         session_date
     from {{ ref('stg_events__app_sessions') }}
-    where account_id is not null
+    where account_id is not null and session_date <= {{ event_window_end() }}
+),
+
+bounds as (
+    select
+        {% if is_incremental() -%}
+            greatest({{ event_window_start() }}, min(session_date)) as first_day,
+        {%- else -%}
+            min(session_date) as first_day,
+        {%- endif %}
+        max(session_date) as last_day
+    from active
 ),
 
 days as (
-    select cast(range as date) as activity_date
-    from range(
-        (select min(session_date) from active),
-        (select max(session_date) from active) + interval 1 day,
-        interval 1 day
-    )
+    select
+        cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date)
+            as activity_date
+    from bounds
+    where first_day <= last_day
 ),
 
 final as (

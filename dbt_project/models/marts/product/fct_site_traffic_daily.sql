@@ -1,7 +1,16 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_event_window('traffic_date') }}",
+        on_schema_change='fail',
+    )
+}}
 -- one row per portfolio site per day with traffic: visitors, sessions, page views,
 -- bounce rate and the top referrers of that day's sessions
 with traffic as (
     select * from {{ ref('stg_events__site_traffic_daily') }}
+    where {{ in_event_window('traffic_date') }}
 ),
 
 referrers as (
@@ -11,6 +20,7 @@ referrers as (
         coalesce(regexp_extract(referrer, '^[a-z]+://([^/]+)', 1), '(direct)') as referrer_host,
         count(*) as sessions
     from {{ ref('stg_events__site_sessions') }}
+    where {{ in_event_window('session_date') }}
     group by all
 ),
 
