@@ -12,8 +12,9 @@ Stages, in order (later stages join as they are built):
 `load_stripe` (Stripe exports -> `lake/raw/stripe`), each with exact quarantine, and
 `sessionize_events` (Spark: Segment messages -> clean events and sessions in
 `lake/events`, reprocessing a lookback of days for late events) ->
-`build_marts` (one `dbt build` of `dbt_project/` into `warehouse/build.duckdb`, every model
-and test reported in the task log and the ledger) ->
+`source_freshness` (dbt's, on nightly windows) -> `build_marts` (one `dbt build` of
+`dbt_project/` into `warehouse/build.duckdb`, every model and test reported in the task
+log and the ledger) -> `build_docs` (dbt docs) ->
 `record_run` (the run's totals in the ledger).
 
 Every task: retries with exponential backoff; failures are recorded in the run ledger by
@@ -82,10 +83,22 @@ def folio_nightly():
         return run_stage("sessionize_events", get_current_context())
 
     @task
+    def source_freshness() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("source_freshness", get_current_context())
+
+    @task
     def build_marts() -> dict:
         from folio.pipeline.tasks import run_stage
 
         return run_stage("build_marts", get_current_context())
+
+    @task
+    def build_docs() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("build_docs", get_current_context())
 
     @task
     def record_run() -> dict:
@@ -94,7 +107,8 @@ def folio_nightly():
         return record_run(get_current_context())
 
     loaded = [extract_app_db(), load_stripe(), sessionize_events()]
-    check_sources() >> loaded >> build_marts() >> record_run()
+    marts, done = build_marts(), record_run()
+    check_sources() >> loaded >> source_freshness() >> marts >> build_docs() >> done
 
 
 folio_nightly()

@@ -145,10 +145,10 @@ class Settings(BaseSettings):
     def is_optional(self, source: str) -> bool:
         return source in {s.strip() for s in self.optional_sources.split(",") if s.strip()}
 
-    @cached_property
+    @property
     def dbt_project(self) -> Path:
         """The dbt project shipped with the code (not data: it lives beside the package)."""
-        return Path(__file__).resolve().parent.parent / "dbt_project"
+        return REPO_ROOT / "dbt_project"
 
     @property
     def build_db(self) -> Path:

@@ -34,7 +34,9 @@ STAGES: dict[str, Callable[[Settings, Window, str], stages.StageResult]] = {
     "extract_app_db": _lazy("folio.ingest.app_db", "extract_app_db"),
     "load_stripe": _lazy("folio.ingest.stripe", "load_stripe"),
     "sessionize_events": _lazy("folio.events", "sessionize_events"),
+    "source_freshness": _lazy("folio.transform", "source_freshness"),
     "build_marts": _lazy("folio.transform", "build_marts"),
+    "build_docs": _lazy("folio.transform", "build_docs"),
 }
 
 

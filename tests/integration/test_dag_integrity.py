@@ -44,8 +44,10 @@ def test_stages_run_in_the_architecture_order(dagbag):
     loads = {"extract_app_db", "load_stripe", "sessionize_events"}
     assert tasks["check_sources"].downstream_task_ids == loads
     for t in loads:
-        assert tasks[t].downstream_task_ids == {"build_marts"}
-    assert tasks["build_marts"].downstream_task_ids == {"record_run"}
+        assert tasks[t].downstream_task_ids == {"source_freshness"}
+    assert tasks["source_freshness"].downstream_task_ids == {"build_marts"}
+    assert tasks["build_marts"].downstream_task_ids == {"build_docs"}
+    assert tasks["build_docs"].downstream_task_ids == {"record_run"}
     assert tasks["record_run"].downstream_task_ids == set()
     from folio.pipeline.tasks import STAGES
 

@@ -16,7 +16,7 @@ from folio.ingest.app_db import extract_app_db
 from folio.ingest.stripe import load_stripe
 from folio.pipeline import ledger
 from folio.pipeline.window import Window
-from folio.transform import build_marts
+from folio.transform import build_docs, build_marts, source_freshness
 
 WINDOW = Window(TINY.start, TINY.end)
 
@@ -138,6 +138,16 @@ def test_a_nightly_run_on_stale_sources_fails_naming_them(built):
     settings, _ = built
     today = dt.datetime.now(dt.UTC).date()
     with pytest.raises(FolioError, match=r"stale beyond their error threshold: .*app_db\.accounts"):
-        build_marts(settings, Window(today, today), "nightly")
+        source_freshness(settings, Window(today, today), "nightly")
     recorded = ledger.dbt_results(settings.ledger_path, ["nightly"])
     assert {r["status"] for r in recorded if r["resource_type"] == "source"} == {"error"}
+
+
+def test_a_backfill_skips_freshness_and_docs_cover_every_model(built):
+    settings, _ = built
+    skipped = source_freshness(settings, WINDOW, "backfill")
+    assert skipped.rows == 0 and "backfill" in skipped.details["skipped"]
+    docs = build_docs(settings, WINDOW, "backfill")
+    assert (settings.home / "dbt" / "target" / "index.html").exists()
+    catalog = settings.home / "dbt" / "target" / "catalog.json"
+    assert "model.folio.fct_mrr_movements" in catalog.read_text() and docs.rows > 30
