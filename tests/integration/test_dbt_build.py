@@ -151,3 +151,25 @@ def test_a_backfill_skips_freshness_and_docs_cover_every_model(built):
     assert (settings.home / "dbt" / "target" / "index.html").exists()
     catalog = settings.home / "dbt" / "target" / "catalog.json"
     assert "model.folio.fct_mrr_movements" in catalog.read_text() and docs.rows > 30
+
+
+def test_every_model_and_column_is_described(built):
+    """Docs: every model has a description (its grain) and so does every column it has."""
+    import json
+
+    settings, _ = built
+    build_docs(settings, WINDOW, "docs")
+    target = settings.home / "dbt" / "target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    models = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    assert len(models) > 30
+    undescribed = [k for k, v in models.items() if not v["description"].strip()]
+    assert undescribed == []
+    missing = [
+        f"{k}.{col}"
+        for k in models
+        for col in catalog["nodes"][k]["columns"]
+        if not models[k]["columns"].get(col, {}).get("description", "").strip()
+    ]
+    assert missing == []
