@@ -173,3 +173,47 @@ def test_every_model_and_column_is_described(built):
         if not models[k]["columns"].get(col, {}).get("description", "").strip()
     ]
     assert missing == []
+
+
+def test_plan_history_answers_what_was_the_plan_on_a_date(built, tmp_path):
+    """An account changes plan in place; the nightly snapshot keeps both states."""
+    import datetime as dt
+
+    settings, _ = built
+    home = tmp_path / "home"
+    shutil.copytree(settings.home / "lake", home / "lake", symlinks=True)
+    (home / "landing").symlink_to(settings.landing.resolve())
+    s2 = Settings(home=home)
+    build_marts(s2, WINDOW, "night1")
+    accounts = home / "lake" / "raw" / "app_db" / "accounts"
+    latest = duckdb.sql(
+        f"select * from read_parquet('{accounts}/*/*.parquet') order by updated_at desc limit 1"
+    ).to_arrow_table()
+    row = latest.to_pylist()[0]
+    new_plan = "studio" if row["plan_code"] != "studio" else "basic"
+    changed_at = row["updated_at"] + dt.timedelta(days=1)
+    day = accounts / f"dt={changed_at.date()}"
+    day.mkdir(exist_ok=True)
+    changed = row | {"plan_code": new_plan, "updated_at": changed_at}
+    pq.write_table(
+        pa.Table.from_pylist([changed], schema=latest.schema), day / "part-00000.parquet"
+    )
+    build_marts(s2, WINDOW, "night2")
+    history = _q(
+        s2,
+        "select plan_code, dbt_valid_from, dbt_valid_to from snapshots.snap_app_db__accounts"
+        f" where account_id = {row['id']} order by dbt_valid_from",
+    )
+    assert [h[0] for h in history] == [row["plan_code"], new_plan]
+    assert history[0][2] == history[1][1] == changed_at  # one period ends as the next begins
+
+    def plan_on(day):
+        return _q(
+            s2,
+            "select plan_code from snapshots.snap_app_db__accounts"
+            f" where account_id = {row['id']} and dbt_valid_from <= '{day}'"
+            f" and (dbt_valid_to is null or dbt_valid_to > '{day}')",
+        )
+
+    assert plan_on(changed_at - dt.timedelta(hours=1)) == [(row["plan_code"],)]
+    assert plan_on(changed_at + dt.timedelta(hours=1)) == [(new_plan,)]
