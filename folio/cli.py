@@ -297,6 +297,25 @@ def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show
         console.print(f"{run_id} {task_id}: {error}", markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    help="Run dbt on the warehouse with the pipeline's environment, e.g. `folio dbt build -s "
+    "mrr_monthly` or `folio dbt docs generate`. The interval vars default to yesterday.",
+)
+def dbt(ctx: typer.Context) -> None:
+    from folio.transform import run_dbt
+
+    settings = _settings()
+    args = list(ctx.args)
+    if not args:
+        raise FolioError("give dbt a command, e.g. `folio dbt build`")
+    day = yesterday_utc()
+    window = None if "--vars" in args else Window(day, day)
+    res = run_dbt(settings, args, window)
+    if not res.success:
+        raise typer.Exit(1)
+
+
 def _short_run(run_id: str) -> str:
     """Airflow run ids without the microseconds and UTC offset, to fit a terminal."""
     kind, _, stamp = run_id.partition("__")

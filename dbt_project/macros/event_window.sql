@@ -30,3 +30,12 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- incremental runs: only the rows the window's days can reach (`days` before its start) -#}
+{% macro since_event_window(column, days) -%}
+    {%- if is_incremental() -%}
+        {{ column }} > {{ event_window_start() }} - {{ days }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

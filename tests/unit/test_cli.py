@@ -28,6 +28,7 @@ def folio(*args, env=None):
         (["simulate", "--end", "not-a-date"], "bad --end", 1),
         (["simulate", "--accounts", "0"], "--accounts must be at least 1", 1),
         (["nonsense"], "No such command", 2),
+        (["dbt"], "give dbt a command", 1),
     ],
 )
 def test_bad_input_is_one_line(args, needle, code, folio_env):

@@ -14,7 +14,11 @@ with active as (
         account_id,
         session_date
     from {{ ref('stg_events__app_sessions') }}
-    where account_id is not null and session_date <= {{ event_window_end() }}
+    where
+        account_id is not null
+        and session_date <= {{ event_window_end() }}
+        -- a nightly run's days look back 30 days, no further
+        and {{ since_event_window('session_date', 30) }}
 ),
 
 bounds as (

@@ -1,0 +1,59 @@
+"""The incremental event marts: one nightly build against a full rebuild of the same year.
+
+Needs a loaded FOLIO_HOME with a year of history (`make run` first). On the same warehouse:
+
+- full: `dbt run --full-refresh` of the incremental event marts (fct_app_sessions,
+  fct_site_traffic_daily, fct_daily_active_accounts) over every day in the lake;
+- nightly: `dbt run` of the same models for the last day (its event window: the day and
+  the lookback days before it, deleted and re-inserted).
+
+Times are dbt's own per-model execution times (best of --repeat), without dbt's start and
+parse, which both pay alike. Prints both and the ratio nightly / full (the aim: under 20%).
+Usage: python bench/bench_dbt_incremental.py [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from folio.config import Settings
+from folio.ingest import lake
+from folio.pipeline.window import Window
+from folio.transform import run_dbt
+
+MODELS = ["fct_app_sessions", "fct_site_traffic_daily", "fct_daily_active_accounts"]
+
+
+def seconds(settings: Settings, window: Window, *flags: str) -> tuple[float, dict[str, float]]:
+    res = run_dbt(settings, ["run", "-s", *MODELS, *flags], window)
+    if not res.success:
+        sys.exit(f"dbt run failed: {res.exception}")
+    per_model = {
+        r.node.name: r.execution_time for r in res.result.results if r.node.name in MODELS
+    }
+    return sum(per_model.values()), per_model
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    settings = Settings()
+    days = [lake.partition_day(p) for p in (settings.lake / "events" / "app_sessions").glob("dt=*")]
+    if not days or not settings.build_db.exists():
+        sys.exit(f"no events or no warehouse under {settings.home}: run `make run` first")
+    year, night = Window(min(days), max(days)), Window(max(days), max(days))
+    full = min(
+        (seconds(settings, year, "--full-refresh") for _ in range(args.repeat)), key=lambda x: x[0]
+    )
+    nightly = min((seconds(settings, night) for _ in range(args.repeat)), key=lambda x: x[0])
+    print(f"history {year} ({len(days)} days) on {settings.home}")
+    for name in MODELS:
+        print(f"  {name:28s} full {full[1][name]:6.2f} s   nightly {nightly[1][name]:6.2f} s")
+    print(f"full rebuild: {full[0]:6.2f} s   nightly incremental: {nightly[0]:6.2f} s")
+    print(f"ratio nightly / full: {nightly[0] / full[0]:.0%} (aim: under 20%)")
+
+
+if __name__ == "__main__":
+    main()
