@@ -515,11 +515,26 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
                 shutil.rmtree(part, ignore_errors=True)
         zero = {str(d): 0 for d in days}
         return {"files": 0, "lines": 0, "outputs": {t: dict(zero) for t in OUTPUTS}}
+    _remove_stale_staging(f"{lake}/_staging")
     staging = f"{lake}/_staging/segment-{uuid.uuid4().hex}"
     try:
         return _run(spark, paths, staging, lake, params, days)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_stale_staging(root: str, older_than_hours: float = 6) -> None:
+    """Staging folders a killed run left behind (a live run's folder is younger)."""
+    import os
+    import shutil
+    import time
+
+    if not os.path.isdir(root):
+        return
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if time.time() - os.path.getmtime(path) > older_than_hours * 3600:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _run(

@@ -167,3 +167,16 @@ def test_out_of_order_arrival_gives_the_same_sessions(spark):
     shuffled = [msgs[2], msgs[0], msgs[3], msgs[1]]
     again = S.site_sessions(_events(spark, shuffled), 30).drop("session_id").collect()
     assert in_order == again and in_order[0]["page_count"] == 4
+
+
+def test_a_killed_runs_staging_is_removed_by_a_later_run(tmp_path):
+    import os
+    import time
+
+    old, young = tmp_path / "segment-old", tmp_path / "segment-young"
+    for d in (old, young):
+        (d / "part").mkdir(parents=True)
+    past = time.time() - 7 * 3600
+    os.utime(old, (past, past))
+    S._remove_stale_staging(str(tmp_path))
+    assert not old.exists() and young.exists()
