@@ -164,7 +164,14 @@ def source_freshness(settings: Settings, window: Window, run_id: str) -> StageRe
             f"sources are stale beyond their error threshold: {', '.join(stale)}"
             " (freshness in the source YAML of dbt_project)"
         )
-    return StageResult(rows=len(rows), details={r["unique_id"]: r["status"] for r in rows})
+    sources = [r for r in rows if r["resource_type"] == "source"]
+    counts: dict[str, int] = {}
+    for r in sources:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return StageResult(
+        rows=len(sources),
+        details={**counts, "sources": {r["unique_id"]: r["status"] for r in sources}},
+    )
 
 
 def build_docs(settings: Settings, window: Window, run_id: str) -> StageResult:
