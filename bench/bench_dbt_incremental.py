@@ -29,9 +29,7 @@ def seconds(settings: Settings, window: Window, *flags: str) -> tuple[float, dic
     res = run_dbt(settings, ["run", "-s", *MODELS, *flags], window)
     if not res.success:
         sys.exit(f"dbt run failed: {res.exception}")
-    per_model = {
-        r.node.name: r.execution_time for r in res.result.results if r.node.name in MODELS
-    }
+    per_model = {r.node.name: r.execution_time for r in res.result.results if r.node.name in MODELS}
     return sum(per_model.values()), per_model
 
 
