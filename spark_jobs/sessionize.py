@@ -453,6 +453,14 @@ def _partitions(root: str, days: list[dt.date]) -> list[str]:
     return [f"{root}/dt={d}" for d in days if os.path.isdir(f"{root}/dt={d}")]
 
 
+def read_days(spark: SparkSession, root: str, days: list[dt.date], like: DataFrame) -> DataFrame:
+    """The partitions ``days`` of ``root`` as written; none written: no rows, ``like``'s columns."""
+    parts = _partitions(root, days)
+    if not parts:
+        return like.limit(0)
+    return spark.read.option("basePath", root).parquet(*parts)
+
+
 def written_rows(spark: SparkSession, path: str, days: list[dt.date]) -> dict[str, int]:
     """Rows per day in the partitions ``days`` of ``path`` as written (zeros included).
 
@@ -591,8 +599,9 @@ def _run(
         )
     events_root = f"{lake}/events/clean_events"
     in_days = F.col("dt").between(F.lit(params.range_start), F.lit(params.end))
+    cleaned = clean(stitch(flagged, known))
     outputs = {
-        "clean_events": write(clean(stitch(flagged, known)), events_root, days),
+        "clean_events": write(cleaned, events_root, days),
         "identities": write(
             ids.withColumn("dt", F.to_date("identified_at")).where(in_days),
             f"{lake}/events/identities",
@@ -606,16 +615,15 @@ def _run(
     # sessions read the clean events as written, with the day before the range: sessions
     # that began then continue into it (that day's sessions are not rewritten)
     context_day = params.range_start - dt.timedelta(days=1)
-    pool = spark.read.option("basePath", events_root).parquet(
-        *_partitions(events_root, [context_day, *days])
-    )
+    pool = read_days(spark, events_root, [context_day, *days], cleaned)
     events = pool.where(in_days)
-    for name, sessions in (
-        ("app_sessions", app_sessions(pool, params.session_gap_minutes)),
-        ("site_sessions", site_sessions(pool, params.session_gap_minutes)),
-    ):
-        outputs[name] = write(sessions.where(in_days), f"{lake}/events/{name}", days)
-    site_s = spark.read.parquet(f"{lake}/events/site_sessions").where(in_days)
+    sessions = {
+        "app_sessions": app_sessions(pool, params.session_gap_minutes),
+        "site_sessions": site_sessions(pool, params.session_gap_minutes),
+    }
+    for name, frame in sessions.items():
+        outputs[name] = write(frame.where(in_days), f"{lake}/events/{name}", days)
+    site_s = read_days(spark, f"{lake}/events/site_sessions", days, sessions["site_sessions"])
     outputs["site_traffic_daily"] = write(
         site_traffic_daily(site_s, events), f"{lake}/events/site_traffic_daily", days
     )

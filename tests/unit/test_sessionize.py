@@ -180,3 +180,26 @@ def test_a_killed_runs_staging_is_removed_by_a_later_run(tmp_path):
     os.utime(old, (past, past))
     S._remove_stale_staging(str(tmp_path))
     assert not old.exists() and young.exists()
+
+
+def test_a_day_with_app_events_only_has_no_site_sessions_and_no_error(spark, tmp_path):
+    """No portfolio visitor that day: site sessions and traffic are zero, not a schema error."""
+    import gzip
+
+    day = T0.date()
+    folder = tmp_path / "landing" / "segment" / f"dt={day}"
+    folder.mkdir(parents=True)
+    msgs = [
+        msg("u1", T0.replace(hour=10), kind="track", user="7", properties={"account_id": "7"}),
+        msg("u2", T0.replace(hour=10, minute=5), kind="track", user="7"),
+    ]
+    with gzip.open(folder / "folio-app-00000.jsonl.gz", "wt") as fh:
+        fh.writelines(json.dumps(m) + "\n" for m in msgs)
+    stats = S.run(spark, str(tmp_path / "landing"), str(tmp_path / "lake"), S.Params(day, day, 0))
+    assert stats["outputs"]["clean_events"] == {str(day): 2}
+    assert stats["outputs"]["app_sessions"] == {str(day): 1}
+    assert stats["outputs"]["site_sessions"] == {str(day): 0}
+    assert stats["outputs"]["site_traffic_daily"] == {str(day): 0}
+    assert not (tmp_path / "lake" / "_staging").exists() or not any(
+        (tmp_path / "lake" / "_staging").iterdir()
+    )
