@@ -14,7 +14,9 @@ Stages, in order (later stages join as they are built):
 `lake/events`, reprocessing a lookback of days for late events) ->
 `source_freshness` (dbt's, on nightly windows) -> `build_marts` (one `dbt build` of
 `dbt_project/` into `warehouse/build.duckdb`, every model and test reported in the task
-log and the ledger) -> `build_docs` (dbt docs) ->
+log and the ledger) -> `build_docs` (dbt docs) and `publish` (the marts copied into a
+closed snapshot under `warehouse/snapshots/`, verified, then served as
+`warehouse/folio.duckdb` by one atomic rename) ->
 `record_run` (the run's totals in the ledger).
 
 Every task: retries with exponential backoff; failures are recorded in the run ledger by
@@ -101,6 +103,12 @@ def folio_nightly():
         return run_stage("build_docs", get_current_context())
 
     @task
+    def publish() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("publish", get_current_context())
+
+    @task
     def record_run() -> dict:
         from folio.pipeline.tasks import record_run
 
@@ -108,7 +116,7 @@ def folio_nightly():
 
     loaded = [extract_app_db(), load_stripe(), sessionize_events()]
     marts, done = build_marts(), record_run()
-    check_sources() >> loaded >> source_freshness() >> marts >> build_docs() >> done
+    check_sources() >> loaded >> source_freshness() >> marts >> [build_docs(), publish()] >> done
 
 
 folio_nightly()

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
         default=60, ge=1, description="First retry delay of every DAG task (doubles per retry)."
     )
     log_level: str = Field(default="INFO", description="Log level of folio's own loggers.")
+    keep_snapshots: int = Field(
+        default=7, ge=1, description="Published snapshots kept in warehouse/snapshots."
+    )
     pii_salt: str = Field(
         default="folio-dev-salt",
         description="Salt of the SHA-256 hashes that replace emails and user ids in the marts.",
