@@ -96,6 +96,13 @@ def test_run_one_day_then_a_range(home):
             (last["build_marts"]["run_id"],),
         ).fetchone()
     assert nodes[0] > 50 and nodes[0] == nodes[1]
+    # and published them: the served file is the run's verified snapshot
+    assert last["publish"]["state"] == "success"
+    with duckdb.connect(str(home / "warehouse" / "folio.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from marts.dim_accounts").fetchall() == [(25,)]
+        assert con.execute("select run_id from meta.publication").fetchall() == [
+            (last["publish"]["run_id"],)
+        ]
 
     status = folio("status", env=env)
     assert status.returncode == 0
