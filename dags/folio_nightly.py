@@ -14,9 +14,9 @@ Stages, in order (later stages join as they are built):
 `lake/events`, reprocessing a lookback of days for late events) ->
 `source_freshness` (dbt's, on nightly windows) -> `build_marts` (one `dbt build` of
 `dbt_project/` into `warehouse/build.duckdb`, every model and test reported in the task
-log and the ledger) -> `build_docs` (dbt docs) and `publish` (the marts copied into a
-closed snapshot under `warehouse/snapshots/`, verified, then served as
-`warehouse/folio.duckdb` by one atomic rename) ->
+log and the ledger) -> `publish` (the marts copied into a closed snapshot under
+`warehouse/snapshots/`, verified, then served as `warehouse/folio.duckdb` by one atomic
+rename) -> `build_docs` (dbt docs) ->
 `record_run` (the run's totals in the ledger).
 
 Every task: retries with exponential backoff; failures are recorded in the run ledger by
@@ -116,7 +116,9 @@ def folio_nightly():
 
     loaded = [extract_app_db(), load_stripe(), sessionize_events()]
     marts, done = build_marts(), record_run()
-    check_sources() >> loaded >> source_freshness() >> marts >> [build_docs(), publish()] >> done
+    # publish, then docs: dbt opens the build file read-write, and DuckDB lets no other
+    # process read a file one process writes, so the two never run side by side
+    check_sources() >> loaded >> source_freshness() >> marts >> publish() >> build_docs() >> done
 
 
 folio_nightly()
