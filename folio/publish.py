@@ -239,7 +239,11 @@ def prune(settings: Settings) -> list[Path]:
         if not is_served(settings, p.path):
             p.path.unlink(missing_ok=True)
             removed.append(p.path)
-    for leftover in snapshots_dir(settings).glob(".*.tmp*"):  # a killed publish's
+    leftovers = [
+        *snapshots_dir(settings).glob(".*.tmp*"),  # a killed publish's half-written file
+        *settings.warehouse.glob(f".{SERVED}.*.tmp"),  # and its link not yet renamed
+    ]
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
     return removed
 

@@ -148,6 +148,7 @@ def test_sigkill_during_publish_leaves_a_complete_served_file(settings, delay):
     assert not list(settings.warehouse.glob("*.wal"))
     publish(settings, "after", Window(DAY, DAY))  # the next publish clears what was left
     assert not list(snapshots_dir(settings).glob(".*"))
+    assert not list(settings.warehouse.glob(".*"))
     assert current(settings).run_id == "after"
 
 
