@@ -1,10 +1,10 @@
-"""The dbt stage of ``folio_nightly``: one ``dbt build`` of the warehouse, reported per node.
+"""The dbt stages of ``folio_nightly``: source freshness, one ``dbt build``, the docs.
 
 dbt runs in the task's process (``dbtRunner``): one parse and one build for the whole
 project, not one process per model. Each node's result is logged as it finishes (the
 Airflow task log shows every model and test) and recorded in the run ledger
-(``dbt_results``), which ``folio status`` reads. The run's data interval reaches the models
-as the vars ``interval_start`` / ``interval_end``.
+(``dbt_results``: one row per node and invocation). The run's data interval reaches the
+models as the vars ``interval_start`` / ``interval_end`` (and ``events_lookback_days``).
 """
 
 from __future__ import annotations
