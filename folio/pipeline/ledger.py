@@ -186,17 +186,23 @@ def record_ingest(
         )
 
 
-def ingest_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
+def _select(
+    path: Path, sql: str, run_ids: list[str] | None, order: str, run_col: str = "run_id"
+) -> list[dict[str, Any]]:
+    """Rows of ``sql``, for the given runs (or all runs), in ``order``."""
     if not path.exists():
         return []
     with closing(_connect(path)) as conn:
         conn.row_factory = sqlite3.Row
-        sql = "select * from ingest_files"
         params: list[Any] = []
         if run_ids:
-            sql += f" where run_id in ({','.join('?' * len(run_ids))})"
+            sql += f" where {run_col} in ({','.join('?' * len(run_ids))})"
             params = list(run_ids)
-        return [dict(r) for r in conn.execute(sql + " order by run_id, source, dt, input", params)]
+        return [dict(r) for r in conn.execute(f"{sql} order by {order}", params)]
+
+
+def ingest_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    return _select(path, "select * from ingest_files", run_ids, "run_id, source, dt, input")
 
 
 def ingest_totals(path: Path, run_ids: list[str]) -> dict[str, dict[str, dict[str, int]]]:
@@ -215,20 +221,12 @@ def ingest_totals(path: Path, run_ids: list[str]) -> dict[str, dict[str, dict[st
 
 def task_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """The latest attempt of every task, for the given runs (or all runs)."""
-    if not path.exists():
-        return []
-    with closing(_connect(path)) as conn:
-        conn.row_factory = sqlite3.Row
-        sql = (
-            "select t.* from task_runs t join (select run_id, task_id, max(try_number) n"
-            " from task_runs group by run_id, task_id) last on t.run_id = last.run_id"
-            " and t.task_id = last.task_id and t.try_number = last.n"
-        )
-        params: list[Any] = []
-        if run_ids:
-            sql += f" where t.run_id in ({','.join('?' * len(run_ids))})"
-            params = list(run_ids)
-        rows = [dict(r) for r in conn.execute(sql + " order by t.started_at", params)]
+    sql = (
+        "select t.* from task_runs t join (select run_id, task_id, max(try_number) n"
+        " from task_runs group by run_id, task_id) last on t.run_id = last.run_id"
+        " and t.task_id = last.task_id and t.try_number = last.n"
+    )
+    rows = _select(path, sql, run_ids, "t.started_at", run_col="t.run_id")
     for r in rows:
         r["details"] = json.loads(r["details"]) if r["details"] else {}
     return rows
@@ -250,11 +248,4 @@ def record_dbt_results(path: Path, run_id: str, invocation_id: str, results: lis
 
 
 def dbt_results(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
-    with closing(_connect(path)) as conn:
-        conn.row_factory = sqlite3.Row
-        q = "select * from dbt_results"
-        args: list[str] = []
-        if run_ids:
-            q += f" where run_id in ({','.join('?' * len(run_ids))})"
-            args = list(run_ids)
-        return [dict(r) for r in conn.execute(q + " order by recorded_at, unique_id", args)]
+    return _select(path, "select * from dbt_results", run_ids, "recorded_at, unique_id")
