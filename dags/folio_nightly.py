@@ -12,9 +12,12 @@ Stages, in order (later stages join as they are built):
 `load_stripe` (Stripe exports -> `lake/raw/stripe`), each with exact quarantine, and
 `sessionize_events` (Spark: Segment messages -> clean events and sessions in
 `lake/events`, reprocessing a lookback of days for late events) ->
+`validate_raw` (GX checkpoint `raw` on the window's lake partitions) ->
 `source_freshness` (dbt's, on nightly windows) -> `build_marts` (one `dbt build` of
 `dbt_project/` into `warehouse/build.duckdb`, every model and test reported in the task
-log and the ledger) -> `publish` (the marts copied into a closed snapshot under
+log and the ledger) -> `validate_marts` (GX checkpoint `marts` on the build file: the
+gate; a failed critical expectation fails it and nothing is published) ->
+`publish` (the marts copied into a closed snapshot under
 `warehouse/snapshots/`, verified, then served as `warehouse/folio.duckdb` by one atomic
 rename) -> `build_docs` (dbt docs) ->
 `record_run` (the run's totals in the ledger).
@@ -85,6 +88,12 @@ def folio_nightly():
         return run_stage("sessionize_events", get_current_context())
 
     @task
+    def validate_raw() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("validate_raw", get_current_context())
+
+    @task
     def source_freshness() -> dict:
         from folio.pipeline.tasks import run_stage
 
@@ -95,6 +104,12 @@ def folio_nightly():
         from folio.pipeline.tasks import run_stage
 
         return run_stage("build_marts", get_current_context())
+
+    @task
+    def validate_marts() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("validate_marts", get_current_context())
 
     @task
     def build_docs() -> dict:
@@ -118,7 +133,9 @@ def folio_nightly():
     marts, done = build_marts(), record_run()
     # publish, then docs: dbt opens the build file read-write, and DuckDB lets no other
     # process read a file one process writes, so the two never run side by side
-    check_sources() >> loaded >> source_freshness() >> marts >> publish() >> build_docs() >> done
+    gate = validate_marts()
+    check_sources() >> loaded >> validate_raw() >> source_freshness() >> marts >> gate
+    gate >> publish() >> build_docs() >> done
 
 
 folio_nightly()

@@ -23,6 +23,10 @@ class FolioError(Exception):
     """An error with a message meant for the user: the CLI prints it on one line, no traceback."""
 
 
+class QualityGateError(FolioError):
+    """A critical quality check failed: the data is wrong, so retrying cannot help."""
+
+
 def yesterday_utc() -> dt.date:
     return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 

@@ -14,7 +14,7 @@ import os
 from contextlib import contextmanager
 from typing import Any
 
-from folio.config import FolioError, Settings
+from folio.config import FolioError, QualityGateError, Settings
 from folio.pipeline import ledger
 from folio.pipeline.stages import StageResult
 from folio.pipeline.window import Window
@@ -106,12 +106,50 @@ def node_results(result: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _record(settings: Settings, run_id: str, result: Any) -> list[dict[str, Any]]:
-    """The nodes of the invocation just finished, into the ledger."""
+# dbt statuses as quality results: a failed test of severity warn reports "warn"
+_QUALITY_STATUS = {"pass": "pass", "fail": "fail", "warn": "fail", "error": "error"}
+
+
+def quality_results(result: Any) -> list[dict[str, Any]]:
+    """The tests (and freshness checks) of a dbt invocation as quality-ledger rows."""
+    rows = []
+    for r in getattr(result, "results", None) or []:
+        node, status = r.node, str(r.status)
+        kind = str(node.resource_type)
+        if kind in ("test", "unit_test"):
+            attached = getattr(node, "attached_node", None) or getattr(node, "model", None)
+            suite = str(attached or "singular").split(".")[-1]
+            severity = str(getattr(node.config, "severity", "error") or "error").lower()
+            asset, check = suite, node.name
+        elif kind == "source":
+            suite, asset, check = "source_freshness", f"{node.source_name}.{node.name}", "freshness"
+            severity = "warning" if status == "warn" else "error"
+            status = {"pass": "pass", "warn": "fail", "error": "fail"}.get(status, "error")
+        else:
+            continue
+        rows.append(
+            {
+                "tool": "dbt",
+                "suite": suite,
+                "asset": asset,
+                "check_name": check,
+                "severity": "warning" if severity in ("warn", "warning") else "critical",
+                "status": _QUALITY_STATUS.get(status, status),
+                "observed": None,
+                "unexpected_count": getattr(r, "failures", None),
+                "message": (getattr(r, "message", None) or "")[:2000] or None,
+            }
+        )
+    return rows
+
+
+def _record(settings: Settings, run_id: str, result: Any, stage: str) -> list[dict[str, Any]]:
+    """The nodes of the invocation just finished, into the ledger (tests also as quality)."""
     from dbt_common.invocation import get_invocation_id
 
     rows = node_results(result)
     ledger.record_dbt_results(settings.ledger_path, run_id, get_invocation_id(), rows)
+    ledger.record_quality(settings.ledger_path, run_id, stage, quality_results(result))
     return rows
 
 
@@ -120,7 +158,7 @@ def build_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
     res = run_dbt(settings, ["build"], window)
     if res.exception is not None:
         raise FolioError(f"dbt build did not run: {res.exception}")
-    rows = _record(settings, run_id, res.result)
+    rows = _record(settings, run_id, res.result, "build_marts")
     failed = [r for r in rows if r["status"] in ("error", "fail")]
     offending = _stored_failures(settings, res.result, {r["unique_id"] for r in failed})
     counts: dict[str, int] = {}
@@ -136,7 +174,11 @@ def build_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
     if failed or not res.success:
         names = ", ".join(r["unique_id"] for r in failed) or "see the dbt log"
         shown = "".join(f"\n  {uid}: {rows_}" for uid, rows_ in offending.items())
-        raise FolioError(f"dbt build failed: {len(failed)} node(s) failed: {names}{shown}")
+        # only failed tests: the data is wrong, a retry cannot help (no retries in Airflow)
+        tests_only = failed and all(r["status"] == "fail" for r in failed)
+        raise (QualityGateError if tests_only else FolioError)(
+            f"dbt build failed: {len(failed)} node(s) failed: {names}{shown}"
+        )
     details["mart_rows"] = mart_rows(settings)
     return StageResult(rows=sum(details["mart_rows"].values()), details=details)
 
@@ -157,7 +199,7 @@ def source_freshness(settings: Settings, window: Window, run_id: str) -> StageRe
     res = run_dbt(settings, ["source", "freshness"], window)
     if res.exception is not None:
         raise FolioError(f"dbt source freshness did not run: {res.exception}")
-    rows = _record(settings, run_id, res.result)
+    rows = _record(settings, run_id, res.result, "source_freshness")
     stale = [r["unique_id"] for r in rows if r["status"] in ("error", "runtime error")]
     if stale:
         raise FolioError(

@@ -58,6 +58,21 @@ create table if not exists dbt_results (
     recorded_at    text not null,
     primary key (run_id, invocation_id, unique_id)
 );
+create table if not exists quality_results (
+    run_id            text not null,
+    stage             text not null,      -- validate_raw | build_marts | validate_marts
+    tool              text not null,      -- gx | dbt
+    suite             text not null,      -- GX suite, or the model a dbt test is attached to
+    asset             text not null,      -- the table checked (lake path or schema.table)
+    check_name        text not null,      -- "#3 expect_...(column)" or the dbt test name
+    severity          text not null,      -- critical (blocks publishing) | warning
+    status            text not null,      -- pass | fail | error | skipped
+    observed          text,
+    unexpected_count  integer,            -- failing rows
+    message           text,
+    recorded_at       text not null,
+    primary key (run_id, stage, suite, asset, check_name)
+);
 """
 
 
@@ -249,3 +264,24 @@ def record_dbt_results(path: Path, run_id: str, invocation_id: str, results: lis
 
 def dbt_results(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
     return _select(path, "select * from dbt_results", run_ids, "recorded_at, unique_id")
+
+
+def record_quality(path: Path, run_id: str, stage: str, rows: list[dict]) -> None:
+    """Replace the quality results of one stage of a run (a retry rewrites them).
+
+    Each row: tool, suite, asset, check_name, severity, status, observed, unexpected_count,
+    message.
+    """
+    now = _now()
+    with closing(_connect(path)) as conn, conn:
+        conn.execute("delete from quality_results where run_id = ? and stage = ?", (run_id, stage))
+        conn.executemany(
+            "insert or replace into quality_results values (:run_id, :stage, :tool, :suite,"
+            " :asset, :check_name, :severity, :status, :observed, :unexpected_count, :message,"
+            " :recorded_at)",
+            [r | {"run_id": run_id, "stage": stage, "recorded_at": now} for r in rows],
+        )
+
+
+def quality_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    return _select(path, "select * from quality_results", run_ids, "recorded_at, stage, suite")

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from folio.config import FolioError, Settings, get_settings
+from folio.config import FolioError, QualityGateError, Settings, get_settings
 from folio.pipeline import ledger, stages
 from folio.pipeline.window import Window, from_interval
 
@@ -34,8 +34,10 @@ STAGES: dict[str, Callable[[Settings, Window, str], stages.StageResult]] = {
     "extract_app_db": _lazy("folio.ingest.app_db", "extract_app_db"),
     "load_stripe": _lazy("folio.ingest.stripe", "load_stripe"),
     "sessionize_events": _lazy("folio.events", "sessionize_events"),
+    "validate_raw": _lazy("folio.quality.gates", "validate_raw"),
     "source_freshness": _lazy("folio.transform", "source_freshness"),
     "build_marts": _lazy("folio.transform", "build_marts"),
+    "validate_marts": _lazy("folio.quality.gates", "validate_marts"),
     "build_docs": _lazy("folio.transform", "build_docs"),
     "publish": _lazy("folio.publish", "publish_marts"),
 }
@@ -69,6 +71,11 @@ def run_stage(task_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
             time.perf_counter() - t0,
             error=msg,
         )
+        if isinstance(exc, QualityGateError):
+            # the data is wrong: fail now, without the retries meant for transient errors
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(msg) from None
         raise
     seconds = time.perf_counter() - t0
     ledger.finish_task(

@@ -44,9 +44,13 @@ def test_stages_run_in_the_architecture_order(dagbag):
     loads = {"extract_app_db", "load_stripe", "sessionize_events"}
     assert tasks["check_sources"].downstream_task_ids == loads
     for t in loads:
-        assert tasks[t].downstream_task_ids == {"source_freshness"}
+        assert tasks[t].downstream_task_ids == {"validate_raw"}
+    assert tasks["validate_raw"].downstream_task_ids == {"source_freshness"}
     assert tasks["source_freshness"].downstream_task_ids == {"build_marts"}
-    assert tasks["build_marts"].downstream_task_ids == {"publish"}
+    assert tasks["build_marts"].downstream_task_ids == {"validate_marts"}
+    # the gate: publish runs only after the mart checks passed
+    assert tasks["validate_marts"].downstream_task_ids == {"publish"}
+    assert tasks["publish"].upstream_task_ids == {"validate_marts"}
     assert tasks["publish"].downstream_task_ids == {"build_docs"}
     assert tasks["build_docs"].downstream_task_ids == {"record_run"}
     assert tasks["record_run"].downstream_task_ids == set()

@@ -1,0 +1,1 @@
+"""Quality: the Great Expectations gates (suites in expectations/) and their results."""
