@@ -31,9 +31,10 @@ bench: setup  ## benchmarks, each against a peer in the same run
 	@$(VENV)/bin/python bench/bench_stripe_loader.py
 	@$(VENV)/bin/python bench/bench_pg_extract.py
 	@$(VENV)/bin/python bench/bench_sessionize.py
-	@# these two measure the warehouse `make run` built under FOLIO_HOME
+	@# these three measure the warehouse `make run` built under FOLIO_HOME
 	@$(VENV)/bin/python bench/bench_dbt_stage.py
 	@$(VENV)/bin/python bench/bench_dbt_incremental.py
+	@$(VENV)/bin/python bench/bench_publish.py
 
 lock:  ## re-resolve requirements/*.txt from requirements/*.in
 	@bash scripts/setup.sh tools

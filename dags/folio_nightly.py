@@ -17,7 +17,8 @@ Stages, in order (later stages join as they are built):
 `dbt_project/` into `warehouse/build.duckdb`, every model and test reported in the task
 log and the ledger) -> `validate_marts` (GX checkpoint `marts` on the build file: the
 gate; a failed critical expectation fails it and nothing is published) ->
-`publish` (the marts copied into a closed snapshot under
+`build_ops_marts` (the run ledger exported to `lake/ops`, then the ops marts: pipeline runs,
+data quality, source freshness) -> `publish` (the marts copied into a closed snapshot under
 `warehouse/snapshots/`, verified, then served as `warehouse/folio.duckdb` by one atomic
 rename) -> `build_docs` (dbt docs) ->
 `record_run` (the run's totals in the ledger).
@@ -112,6 +113,12 @@ def folio_nightly():
         return run_stage("validate_marts", get_current_context())
 
     @task
+    def build_ops_marts() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("build_ops_marts", get_current_context())
+
+    @task
     def build_docs() -> dict:
         from folio.pipeline.tasks import run_stage
 
@@ -135,7 +142,7 @@ def folio_nightly():
     # process read a file one process writes, so the two never run side by side
     gate = validate_marts()
     check_sources() >> loaded >> validate_raw() >> source_freshness() >> marts >> gate
-    gate >> publish() >> build_docs() >> done
+    gate >> build_ops_marts() >> publish() >> build_docs() >> done
 
 
 folio_nightly()

@@ -6,6 +6,7 @@ unknown options) print one line and exit non-zero, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import sys
@@ -261,6 +262,12 @@ def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show
         table.add_column(col, no_wrap=True)
     table.add_column("rows per stage", no_wrap=True)
     table.add_column("loaded / quarantined", no_wrap=True)
+    quality = ledger.quality_totals(settings.ledger_path, [r.run_id for r in runs])
+    failed_checks = [
+        q
+        for q in ledger.quality_rows(settings.ledger_path, [r.run_id for r in runs])
+        if q["status"] in ("fail", "error")
+    ]
     errors = []
     for r in runs:
         mine = [t for t in tasks if t["run_id"] == r.run_id]
@@ -293,8 +300,65 @@ def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show
             _short_run(r.run_id), r.state, window, started, duration, stages or "-", loads or "-"
         )
     console.print(table)
+    for r in runs:
+        q = quality.get(r.run_id)
+        if q:
+            console.print(
+                f"{_short_run(r.run_id)} quality checks: {q['passed']:,} passed,"
+                f" {q['critical']} critical failed, {q['warning']} warnings,"
+                f" {q['skipped']} skipped",
+                highlight=False,
+            )
     for run_id, task_id, error in errors:
         console.print(f"{run_id} {task_id}: {error}", markup=False, highlight=False, soft_wrap=True)
+    for q in failed_checks[:30]:
+        what = (
+            q["message"] + (f", e.g. {q['sample']}" if q["sample"] else "")
+            if q["tool"] == "gx"
+            else f"{q['suite']} {q['check_name']}: {q['message'] or q['status']}"
+        )
+        console.print(
+            f"{_short_run(q['run_id'])} {q['severity']} {q['tool']} {q['stage']}: {what}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def docs(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8580,
+) -> None:
+    """Serve the dbt docs and the GX Data Docs of the last run on 127.0.0.1 (Ctrl-C stops)."""
+    import functools
+    import http.server
+
+    settings = _settings()
+    site = settings.home / "docs"
+    if not (site / "index.html").exists():
+        raise FolioError(f"no docs under {site} yet: `folio run` builds them")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        console.print(f"docs of {site} on http://127.0.0.1:{port}/ (dbt: /dbt/, GX: /gx/)")
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+
+
+quality_app = typer.Typer(help="The quality gates' files (expectations/).", no_args_is_help=True)
+app.add_typer(quality_app, name="quality")
+
+
+@quality_app.command("lint")
+def quality_lint() -> None:
+    """Check every GX suite and checkpoint file; each problem named by file and expectation."""
+    from folio.quality.suites import EXPECTATIONS_DIR, lint
+
+    problems = lint()
+    for p in problems:
+        console.print(p, markup=False, highlight=False, soft_wrap=True)
+    if problems:
+        raise FolioError(f"{len(problems)} problem(s) in {EXPECTATIONS_DIR}")
+    console.print(f"{EXPECTATIONS_DIR}: every checkpoint and suite is valid")
 
 
 @app.command("publish")

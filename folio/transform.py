@@ -112,9 +112,12 @@ _QUALITY_STATUS = {"pass": "pass", "fail": "fail", "warn": "fail", "error": "err
 
 def quality_results(result: Any) -> list[dict[str, Any]]:
     """The tests (and freshness checks) of a dbt invocation as quality-ledger rows."""
+    import datetime as dt
+
     rows = []
     for r in getattr(result, "results", None) or []:
         node, status = r.node, str(r.status)
+        observed = None
         kind = str(node.resource_type)
         if kind in ("test", "unit_test"):
             attached = getattr(node, "attached_node", None) or getattr(node, "model", None)
@@ -125,6 +128,11 @@ def quality_results(result: Any) -> list[dict[str, Any]]:
             suite, asset, check = "source_freshness", f"{node.source_name}.{node.name}", "freshness"
             severity = "warning" if status == "warn" else "error"
             status = {"pass": "pass", "warn": "fail", "error": "fail"}.get(status, "error")
+            loaded = getattr(r, "max_loaded_at", None)
+            if loaded is not None:  # the newest load, naive UTC (what the ops mart reads)
+                if loaded.tzinfo is not None:
+                    loaded = loaded.astimezone(dt.UTC).replace(tzinfo=None)
+                observed = loaded.isoformat(sep=" ")
         else:
             continue
         rows.append(
@@ -135,7 +143,7 @@ def quality_results(result: Any) -> list[dict[str, Any]]:
                 "check_name": check,
                 "severity": "warning" if severity in ("warn", "warning") else "critical",
                 "status": _QUALITY_STATUS.get(status, status),
-                "observed": None,
+                "observed": observed,
                 "unexpected_count": getattr(r, "failures", None),
                 "message": (getattr(r, "message", None) or "")[:2000] or None,
             }
@@ -153,12 +161,35 @@ def _record(settings: Settings, run_id: str, result: Any, stage: str) -> list[di
     return rows
 
 
+# the ops marts read the run ledger: they build after the gates (build_ops_marts)
+OPS = "tag:ops"
+
+
 def build_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
     """``dbt build`` for the window; a failed model or test fails the stage naming it."""
-    res = run_dbt(settings, ["build"], window)
+    return _build(settings, window, run_id, "build_marts", ["--exclude", OPS])
+
+
+def build_ops_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
+    """The ops marts (runs, quality, freshness) from the run ledger, just before publishing.
+
+    The ledger (SQLite under FOLIO_HOME/ops) is exported whole to ``lake/ops`` as Parquet,
+    then ``dbt build --select tag:ops``: the publication carries this run's quality results
+    up to its mart gate.
+    """
+    exported = ledger.export_to_lake(settings.ledger_path, settings.lake / "ops")
+    result = _build(settings, window, run_id, "build_ops_marts", ["--select", OPS])
+    result.details["exported"] = exported
+    return result
+
+
+def _build(
+    settings: Settings, window: Window, run_id: str, stage: str, select: list[str]
+) -> StageResult:
+    res = run_dbt(settings, ["build", *select], window)
     if res.exception is not None:
         raise FolioError(f"dbt build did not run: {res.exception}")
-    rows = _record(settings, run_id, res.result, "build_marts")
+    rows = _record(settings, run_id, res.result, stage)
     failed = [r for r in rows if r["status"] in ("error", "fail")]
     offending = _stored_failures(settings, res.result, {r["unique_id"] for r in failed})
     counts: dict[str, int] = {}
@@ -221,8 +252,42 @@ def build_docs(settings: Settings, window: Window, run_id: str) -> StageResult:
     res = run_dbt(settings, ["docs", "generate"], window)
     if not res.success:
         raise FolioError(f"dbt docs generate failed: {res.exception or 'see the dbt log'}")
-    index = settings.home / "dbt" / "target" / "index.html"
-    return StageResult(rows=len(res.result.nodes), details={"index": str(index)})
+    site = publish_docs(settings)
+    return StageResult(rows=len(res.result.nodes), details={"docs": str(site)})
+
+
+DOCS_INDEX = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Folio docs</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<h1>Folio data platform: docs</h1>
+<ul>
+<li><a href="dbt/index.html">dbt docs</a>: every model, column, test and its lineage</li>
+<li><a href="gx/index.html">Great Expectations Data Docs</a>: every validation of the
+raw and mart suites</li>
+</ul>
+</body></html>
+"""
+
+
+def publish_docs(settings: Settings):
+    """dbt's generated site into FOLIO_HOME/docs/dbt, beside GX's in docs/gx (`folio docs`).
+
+    Each file is written under a temporary name and renamed, so a reader of the docs
+    server never gets half a manifest.
+    """
+    import shutil
+
+    target = settings.home / "dbt" / "target"
+    site = settings.home / "docs"
+    (site / "dbt").mkdir(parents=True, exist_ok=True)
+    for name in ("index.html", "manifest.json", "catalog.json"):
+        tmp = site / "dbt" / f".{name}.tmp"
+        shutil.copyfile(target / name, tmp)
+        os.replace(tmp, site / "dbt" / name)
+    tmp = site / ".index.html.tmp"
+    tmp.write_text(DOCS_INDEX)
+    os.replace(tmp, site / "index.html")
+    return site
 
 
 def _stored_failures(settings: Settings, result: Any, failed: set[str]) -> dict[str, list]:

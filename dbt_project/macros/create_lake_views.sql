@@ -1,5 +1,6 @@
 {#-
-    The sources live in the lake as hive-partitioned Parquet (`<lake>/<lake_path>/dt=D/`).
+    The sources live in the lake as hive-partitioned Parquet (`<lake>/<lake_path>/dt=D/`;
+    a source whose files are not partitioned names its own `meta.lake_glob`).
     Each source table becomes a view `lake.<identifier>` over its files. A table with no
     file yet (a fresh lake, a source that has had nothing to say) becomes an empty view
     with the column types its YAML declares, so models build and return no rows; if its
@@ -10,7 +11,8 @@
         {% set lake = env_var('FOLIO_HOME', '../data') ~ '/lake' %}
         {% do run_query('create schema if not exists lake') %}
         {% for source in graph.sources.values() if source.meta.get('lake_path') %}
-            {% set files = lake ~ '/' ~ source.meta['lake_path'] ~ '/dt=*/*.parquet' %}
+            {% set files = lake ~ '/' ~ source.meta['lake_path'] ~ '/'
+                ~ source.meta.get('lake_glob', 'dt=*/*.parquet') %}
             {% set found = run_query("select count(*) from glob('" ~ files ~ "')").columns[0].values()[0] %}
             {% if found > 0 %}
                 {% set body %}

@@ -70,10 +70,13 @@ create table if not exists quality_results (
     observed          text,
     unexpected_count  integer,            -- failing rows
     message           text,
+    sample            text,               -- JSON: a few offending values (never served)
     recorded_at       text not null,
     primary key (run_id, stage, suite, asset, check_name)
 );
 """
+
+ADDED_COLUMNS = [("quality_results", "sample", "text")]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -81,6 +84,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=30)
     conn.execute("pragma journal_mode=wal")
     conn.executescript(SCHEMA)
+    # columns added after a table first shipped: (table, column, type)
+    for table, column, typ in ADDED_COLUMNS:
+        have = {r[1] for r in conn.execute(f"pragma table_info({table})")}
+        if column not in have:
+            conn.execute(f"alter table {table} add column {column} {typ}")
     return conn
 
 
@@ -270,18 +278,130 @@ def record_quality(path: Path, run_id: str, stage: str, rows: list[dict]) -> Non
     """Replace the quality results of one stage of a run (a retry rewrites them).
 
     Each row: tool, suite, asset, check_name, severity, status, observed, unexpected_count,
-    message.
+    message, sample (optional).
     """
     now = _now()
     with closing(_connect(path)) as conn, conn:
         conn.execute("delete from quality_results where run_id = ? and stage = ?", (run_id, stage))
         conn.executemany(
-            "insert or replace into quality_results values (:run_id, :stage, :tool, :suite,"
-            " :asset, :check_name, :severity, :status, :observed, :unexpected_count, :message,"
-            " :recorded_at)",
-            [r | {"run_id": run_id, "stage": stage, "recorded_at": now} for r in rows],
+            "insert or replace into quality_results (run_id, stage, tool, suite, asset,"
+            " check_name, severity, status, observed, unexpected_count, message, sample,"
+            " recorded_at) values (:run_id, :stage, :tool, :suite, :asset, :check_name,"
+            " :severity, :status, :observed, :unexpected_count, :message, :sample, :recorded_at)",
+            [
+                {"sample": None} | r | {"run_id": run_id, "stage": stage, "recorded_at": now}
+                for r in rows
+            ],
         )
 
 
 def quality_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
     return _select(path, "select * from quality_results", run_ids, "recorded_at, stage, suite")
+
+
+def quality_totals(path: Path, run_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per run: checks passed, failed critical, failed warning, skipped (`folio status`)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in quality_rows(path, run_ids):
+        t = out.setdefault(r["run_id"], {"passed": 0, "critical": 0, "warning": 0, "skipped": 0})
+        if r["status"] == "pass":
+            t["passed"] += 1
+        elif r["status"] == "skipped":
+            t["skipped"] += 1
+        else:
+            t["critical" if r["severity"] == "critical" else "warning"] += 1
+    return out
+
+
+# the ledger tables the ops marts read, as typed Parquet: (sql, arrow schema)
+def _export_schemas() -> dict[str, tuple[str, Any]]:
+    import pyarrow as pa
+
+    ts = pa.timestamp("us")
+    return {
+        "task_runs": (
+            "select run_id, dag_id, task_id, try_number, window_start, window_end, state,"
+            " started_at, finished_at, seconds, rows, error from task_runs",
+            pa.schema(
+                [
+                    ("run_id", pa.string()),
+                    ("dag_id", pa.string()),
+                    ("task_id", pa.string()),
+                    ("try_number", pa.int64()),
+                    ("window_start", pa.date32()),
+                    ("window_end", pa.date32()),
+                    ("state", pa.string()),
+                    ("started_at", ts),
+                    ("finished_at", ts),
+                    ("seconds", pa.float64()),
+                    ("rows_processed", pa.int64()),
+                    ("error", pa.string()),
+                ]
+            ),
+        ),
+        "quality_results": (
+            "select run_id, stage, tool, suite, asset, check_name, severity, status, observed,"
+            " unexpected_count, message, recorded_at from quality_results",
+            pa.schema(
+                [
+                    ("run_id", pa.string()),
+                    ("stage", pa.string()),
+                    ("tool", pa.string()),
+                    ("suite", pa.string()),
+                    ("asset", pa.string()),
+                    ("check_name", pa.string()),
+                    ("severity", pa.string()),
+                    ("status", pa.string()),
+                    ("observed", pa.string()),
+                    ("unexpected_count", pa.int64()),
+                    ("message", pa.string()),
+                    ("recorded_at", ts),
+                ]
+            ),
+        ),
+    }
+
+
+def _typed(value: Any, typ: Any) -> Any:
+    """A ledger text value as the Parquet type: ISO dates and UTC times, 'None' as null."""
+    import pyarrow as pa
+
+    if value is None or value == "None":
+        return None
+    if pa.types.is_date(typ):
+        return dt.date.fromisoformat(value)
+    if pa.types.is_timestamp(typ):
+        t = dt.datetime.fromisoformat(value)
+        return t.astimezone(dt.UTC).replace(tzinfo=None) if t.tzinfo else t
+    return value
+
+
+def export_to_lake(path: Path, target: Path) -> dict[str, int]:
+    """Each ledger table the ops marts read, whole, to ``target/<table>/ledger.parquet``.
+
+    Written under a temporary name and renamed: dbt never reads half a file.
+    """
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = {}
+    with closing(_connect(path)) as conn:
+        for table, (sql, schema) in _export_schemas().items():
+            rows = conn.execute(sql).fetchall()
+            cols = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+            data = pa.table(
+                [
+                    pa.array([_typed(v, f.type) for v in col], type=f.type)
+                    for col, f in zip(cols, schema, strict=True)
+                ],
+                schema=schema,
+            )
+            folder = target / table
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / ".ledger.parquet.tmp"
+            pq.write_table(data, tmp)
+            os.replace(tmp, folder / "ledger.parquet")
+            out[table] = data.num_rows
+    return out

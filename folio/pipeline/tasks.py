@@ -38,6 +38,7 @@ STAGES: dict[str, Callable[[Settings, Window, str], stages.StageResult]] = {
     "source_freshness": _lazy("folio.transform", "source_freshness"),
     "build_marts": _lazy("folio.transform", "build_marts"),
     "validate_marts": _lazy("folio.quality.gates", "validate_marts"),
+    "build_ops_marts": _lazy("folio.transform", "build_ops_marts"),
     "build_docs": _lazy("folio.transform", "build_docs"),
     "publish": _lazy("folio.publish", "publish_marts"),
 }

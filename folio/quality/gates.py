@@ -14,6 +14,7 @@ never runs; a failed ``warning`` is recorded and logged as a warning.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import math
 import statistics
@@ -133,7 +134,9 @@ def _record(settings: Settings, run_id: str, stage: str, results: list[CheckResu
                 "status": r.status,
                 "observed": None if r.observed is None else str(r.observed),
                 "unexpected_count": r.unexpected_count,
-                "message": r.describe(),
+                # without sample values: they may be raw data, and the ops marts serve this
+                "message": r.describe(samples=False),
+                "sample": json.dumps(r.sample) if r.sample else None,
             }
             for r in results
         ],

@@ -110,13 +110,14 @@ class CheckResult:
     sample: list[Any] = field(default_factory=list)
     message: str | None = None
 
-    def describe(self) -> str:
+    def describe(self, samples: bool = True) -> str:
+        """One line naming the check and what it saw (sample values only if asked)."""
         what = self.message or ""
         if self.observed is not None:
             what = f"observed {self.observed}" + (f"; {what}" if what else "")
         if self.unexpected_count:
             what += f"{'; ' if what else ''}{self.unexpected_count} unexpected"
-            if self.sample:
+            if self.sample and samples:
                 what += f", e.g. {self.sample[:3]}"
         return f"{self.suite} {self.check} on {self.table}: {self.status}" + (
             f" ({what})" if what else ""
@@ -153,10 +154,21 @@ def run_checkpoint(
     Docs are rebuilt at the end.
     """
     import great_expectations as gx
+    import sqlalchemy as sa
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.core.run_identifier import RunIdentifier
+    from sqlalchemy import event as sa_event
 
     ctx = context(settings)
+    # every DB-API connection GX opens, closed at the end: GX keeps some of them alive
+    # past engine.dispose(), and DuckDB refuses a read-write open of a file this process
+    # still holds read-only (the next task may run in this process: `airflow dags test`)
+    opened: list[Any] = []
+
+    def track(dbapi_connection: Any, _record: Any) -> None:
+        opened.append(dbapi_connection)
+
+    sa_event.listen(sa.engine.Engine, "connect", track)
     ds_name = f"folio_{cp.name}"
     if ds_name in [d.name for d in ctx.data_sources.all().values()]:
         ctx.data_sources.delete(ds_name)
@@ -210,6 +222,13 @@ def run_checkpoint(
                     info = next(iter(info.values()))
                 raised = bool(info.get("raised_exception"))
                 r = er.result or {}
+                bounds = [cfg.kwargs.get(k) for k in ("min_value", "max_value")]
+                expected = (
+                    f"expected {bounds[0] if bounds[0] is not None else '-inf'}"
+                    f"..{bounds[1] if bounds[1] is not None else 'inf'}"
+                    if not er.success and any(b is not None for b in bounds)
+                    else None
+                )
                 results.append(
                     CheckResult(
                         suite=v.suite,
@@ -221,15 +240,14 @@ def run_checkpoint(
                         observed=_plain(r.get("observed_value")),
                         unexpected_count=r.get("unexpected_count"),
                         sample=[_plain(x) for x in (r.get("partial_unexpected_list") or [])[:5]],
-                        message=(str(info.get("exception_message"))[:500] if raised else None),
+                        message=(str(info.get("exception_message"))[:500] if raised else expected),
                     )
                 )
     finally:
-        # close the kept connection: the next task (publish) opens the same file
-        engine = ds.get_execution_engine()
-        if engine._connection is not None:
-            engine._connection.close()
-        engine.engine.dispose()
+        sa_event.remove(sa.engine.Engine, "connect", track)
+        ds.get_execution_engine().engine.dispose()
+        for conn in opened:
+            conn.close()
         ctx.data_sources.delete(ds_name)
     ctx.build_data_docs(site_names=[DOCS_SITE])
     return results

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
+import hashlib
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -109,6 +115,151 @@ def test_run_one_day_then_a_range(home):
     assert "2026-04-01..2026-04-20" in status.stdout and "success" in status.stdout
     assert f"stripe {written:,} / {quarantined:,}" in status.stdout
     assert f"app_db {app_rows:,} / 0" in status.stdout
+
+
+def _served(home: Path) -> tuple[int, str]:
+    """The served file's inode and content hash: unchanged means nothing was published."""
+    path = home / "warehouse" / "folio.duckdb"
+    return path.stat().st_ino, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _since(home: Path, t0: str) -> dict[str, dict]:
+    """The last attempt of every task started at or after t0 (one run's rows)."""
+    return {r["task_id"]: r for r in _ledger(home) if r["started_at"] >= t0}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def test_the_gates_hold_against_a_bad_raw_batch_and_a_bad_mart_row(home, tmp_path):
+    """Each fails the run naming what failed, publish never runs, the served file is unchanged."""
+    home, env = home
+    before = _served(home)
+
+    # a bad raw batch: the day's Segment export delivered, but cut to its first 2 lines
+    day = home / "landing" / "segment" / "dt=2026-04-20"
+    kept = tmp_path / "segment"
+    shutil.copytree(day, kept)
+    for f in day.glob("*.jsonl.gz"):
+        with gzip.open(f, "rt") as fh:
+            head = [fh.readline() for _ in range(2)]
+        with gzip.open(f, "wt") as fh:
+            fh.writelines(head)
+    t0 = _now()
+    try:
+        proc = folio("run", "--date", "2026-04-20", env=env)
+    finally:
+        shutil.rmtree(day)
+        shutil.copytree(kept, day)
+    assert proc.returncode == 1
+    run = _since(home, t0)
+    gate = run["validate_raw"]
+    assert gate["state"] == "failed" and gate["try_number"] == 1  # no retries for bad data
+    assert "quality gate validate_raw failed" in gate["error"]
+    assert "raw.events.clean_events" in gate["error"]
+    assert "expect_table_row_count_to_be_between" in gate["error"]
+    assert "build_marts" not in run and "publish" not in run
+    assert _served(home) == before
+
+    # a bad mart row: an app account whose sign-up date lies after the data interval
+    app = home / "landing" / "app.db"
+    with sqlite3.connect(app) as conn:
+        acc_id, signed_up = conn.execute(
+            "select id, signed_up_at from accounts order by id limit 1"
+        ).fetchone()
+        conn.execute(
+            "update accounts set signed_up_at = '2031-01-01 00:00:00',"
+            " updated_at = '2026-04-20 12:00:00' where id = ?",
+            (acc_id,),
+        )
+    t0 = _now()
+    proc = folio("run", "--date", "2026-04-20", env=env)
+    assert proc.returncode == 1
+    run = _since(home, t0)
+    assert run["validate_raw"]["state"] == run["build_marts"]["state"] == "success"
+    gate = run["validate_marts"]
+    assert gate["state"] == "failed" and gate["try_number"] == 1
+    assert "quality gate validate_marts failed" in gate["error"]
+    assert "marts.dim_accounts" in gate["error"] and "(signed_up_date)" in gate["error"]
+    assert "2031-01-01" in gate["error"]
+    assert "publish" not in run
+    assert _served(home) == before
+    status = folio("status", env=env)
+    assert "quality gate validate_marts failed" in status.stdout
+
+    # fixed at the source, the same day runs clean and is published
+    with sqlite3.connect(app) as conn:
+        conn.execute(
+            "update accounts set signed_up_at = ?, updated_at = '2026-04-20 13:00:00' where id = ?",
+            (signed_up, acc_id),
+        )
+    t0 = _now()
+    proc = folio("run", "--date", "2026-04-20", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _since(home, t0)["publish"]["state"] == "success"
+    assert _served(home) != before
+    # and the served ops marts tell the story of the two failed runs
+    with duckdb.connect(str(home / "warehouse" / "folio.duckdb"), read_only=True) as con:
+        blocking = con.execute(
+            "select stage, suite, check_name from marts.fct_data_quality where is_blocking"
+            " order by stage"
+        ).fetchall()
+        failed = con.execute(
+            "select task_id, attempts from marts.fct_pipeline_runs where task_state = 'failed'"
+            " and window_start = date '2026-04-20' order by task_id"
+        ).fetchall()
+    assert (
+        "validate_marts",
+        "marts.dim_accounts",
+        "#2 expect_column_values_to_be_between(signed_up_date)",
+    ) in blocking
+    assert any(
+        s == "validate_raw" and suite == "raw.events.clean_events" for s, suite, _ in blocking
+    )
+    assert failed == [("validate_marts", 1), ("validate_raw", 1)]
+
+
+def test_folio_docs_serves_dbt_and_gx_docs_on_loopback(home):
+    home, env = home
+    port = _free_port()
+    proc = subprocess.Popen(
+        [FOLIO, "docs", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        pages = {}
+        for path in ("/", "/dbt/index.html", "/dbt/manifest.json", "/gx/index.html"):
+            for _ in range(50):
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+                        pages[path] = r.read().decode()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+        assert set(pages) == {"/", "/dbt/index.html", "/dbt/manifest.json", "/gx/index.html"}
+        assert "fct_data_quality" in pages["/dbt/manifest.json"]
+        assert "marts.dim_accounts" in pages["/gx/index.html"]
+        # bound to loopback only
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) == 0
+        own = socket.gethostbyname(socket.gethostname())
+        if not own.startswith("127."):
+            with socket.socket() as s:
+                s.settimeout(1)
+                assert s.connect_ex((own, port)) != 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_a_missing_delivery_fails_the_run_and_is_recorded(home):

@@ -49,8 +49,9 @@ def test_stages_run_in_the_architecture_order(dagbag):
     assert tasks["source_freshness"].downstream_task_ids == {"build_marts"}
     assert tasks["build_marts"].downstream_task_ids == {"validate_marts"}
     # the gate: publish runs only after the mart checks passed
-    assert tasks["validate_marts"].downstream_task_ids == {"publish"}
-    assert tasks["publish"].upstream_task_ids == {"validate_marts"}
+    assert tasks["validate_marts"].downstream_task_ids == {"build_ops_marts"}
+    assert tasks["build_ops_marts"].downstream_task_ids == {"publish"}
+    assert tasks["publish"].upstream_task_ids == {"build_ops_marts"}
     assert tasks["publish"].downstream_task_ids == {"build_docs"}
     assert tasks["build_docs"].downstream_task_ids == {"record_run"}
     assert tasks["record_run"].downstream_task_ids == set()

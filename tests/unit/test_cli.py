@@ -74,3 +74,15 @@ def test_help_on_every_command():
     for cmd in ([], ["simulate"], ["run"], ["status"]):
         proc = folio(*cmd, "--help")
         assert proc.returncode == 0 and "Usage: folio" in proc.stdout
+
+
+def test_quality_lint_passes_on_the_repo_and_docs_without_a_run_is_one_line(folio_env):
+    _, env = folio_env
+    proc = folio("quality", "lint", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "every checkpoint and suite is valid" in proc.stdout
+    proc = folio("docs", "--port", "0", env=env)
+    assert proc.returncode == 1
+    assert (
+        proc.stderr.startswith("error: no docs under ") and "`folio run` builds them" in proc.stderr
+    )

@@ -1,0 +1,86 @@
+"""End-to-end idempotency of folio_nightly, through Airflow, on a small simulated history.
+
+- the same day run twice gives the same marts;
+- a 3-day backfill as one run gives the same marts as three nightly runs.
+
+Every published mart is compared by row count and an order-independent checksum (the
+sorted md5 of every row). The ops marts are left out on purpose: they record the runs
+themselves (run ids, timings), so two different sequences of runs must differ there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+FOLIO = str(Path(sys.executable).with_name("folio"))
+OPS = {"fct_pipeline_runs", "fct_data_quality", "source_freshness"}
+
+
+def folio(*args: str, home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FOLIO_HOME": str(home), "FOLIO_RETRY_DELAY_SECONDS": "1"}
+    proc = subprocess.run(
+        [FOLIO, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=900
+    )
+    assert proc.returncode == 0, f"folio {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def fingerprint(home: Path) -> dict[str, tuple[int, str]]:
+    """(rows, checksum) of every mart in the served file, ops marts aside."""
+    with duckdb.connect(str(home / "warehouse" / "folio.duckdb"), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'marts' order by 1"
+            ).fetchall()
+            if t not in OPS
+        ]
+        out = {}
+        for t in tables:
+            out[t] = con.execute(
+                f"select count(*), md5(coalesce(string_agg(h, '' order by h), ''))"
+                f" from (select md5(cast(x as varchar)) as h from marts.{t} as x)"
+            ).fetchall()[0]
+    return out
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    """A history loaded through 2026-04-16 (the state before the days compared)."""
+    home = tmp_path_factory.mktemp("idem") / "a"
+    folio("simulate", "--accounts", "30", "--start", "2026-04-01", "--end", "2026-04-20", home=home)
+    folio("run", "--start", "2026-04-01", "--end", "2026-04-16", home=home)
+    return home
+
+
+def test_three_nightly_runs_equal_one_backfill_and_a_rerun_changes_nothing(base):
+    backfill = base.parent / "b"
+    shutil.copytree(base, backfill, symlinks=True)
+
+    for day in ("2026-04-17", "2026-04-18", "2026-04-19"):
+        folio("run", "--date", day, home=base)
+    nightly = fingerprint(base)
+    folio("run", "--start", "2026-04-17", "--end", "2026-04-19", home=backfill)
+    backfilled = fingerprint(backfill)
+
+    assert len(nightly) == 11 and sum(rows for rows, _ in nightly.values()) > 1000
+    assert all(rows > 0 for rows, _ in nightly.values()), nightly
+    assert backfilled == nightly
+
+    # the same day again: identical marts (and a new publication of them)
+    folio("run", "--date", "2026-04-19", home=base)
+    assert fingerprint(base) == nightly
+    with duckdb.connect(str(base / "warehouse" / "folio.duckdb"), read_only=True) as con:
+        interval = con.execute("select interval_start, interval_end from meta.publication")
+        assert interval.fetchall() == [(dt.date(2026, 4, 19), dt.date(2026, 4, 19))]
