@@ -553,7 +553,7 @@ def _run(
     params: Params,
     days: list[dt.date],
 ) -> dict:
-    import os
+    import glob
 
     # the raw line is kept only where it goes to quarantine: the staged frame stays slim
     event_times(parse(read_lines(spark, paths))).withColumn(
@@ -564,6 +564,20 @@ def _run(
     good = parsed.where(F.col("reason").isNull())
     dups = duplicate_ids(good).persist(CACHE)  # small: the ids delivered more than once
     unique = deduplicate(good, dups)
+    # a message whose first copy arrived before this range was placed by an earlier run:
+    # a later copy arriving inside the range is a duplicate too (else a run's result would
+    # depend on where its range starts). Its first copy lies in the days just before the
+    # range, as written; those are checked for its id.
+    before = [params.range_start - dt.timedelta(days=i) for i in range(1, params.lookback_days + 2)]
+    placed = read_days(
+        spark,
+        f"{lake}/events/clean_events",
+        before,
+        spark.createDataFrame([], "message_id string"),
+    ).select(F.col("message_id").alias("messageId"))
+    already = unique.join(placed, "messageId", "left_semi").count()
+    if already:
+        unique = unique.join(placed, "messageId", "left_anti")
     # a message later than the lookback (its event day lies more than lookback days before
     # its arrival) was in no run's range: it goes to late_events. One of an earlier event
     # day, but within the lookback, was placed by the run for its arrival day: skipped here.
@@ -584,7 +598,8 @@ def _run(
     ids = identities(flagged.where(F.col("stream") == "app")).persist(CACHE)
     known = ids
     ids_root = f"{lake}/events/identities"
-    if os.path.isdir(ids_root):
+    # (a folder can exist without files: runs whose days had no identify call)
+    if glob.glob(f"{ids_root}/dt=*/*.parquet"):
         earlier = (
             spark.read.parquet(ids_root)
             .where(F.col("dt") < F.lit(params.range_start))
@@ -642,7 +657,7 @@ def _run(
         "files": len(per_file),
         "lines": sum(r["lines"] for r in per_file),
         "quarantined": sum(r["quarantined"] for r in per_file),
-        "duplicates": dups.agg(F.sum("extra_copies")).first()[0] or 0,
+        "duplicates": (dups.agg(F.sum("extra_copies")).first()[0] or 0) + already,
         "bots": events.where("is_bot").select("anonymous_id").distinct().count(),
         "per_file": [
             {

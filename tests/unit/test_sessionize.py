@@ -203,3 +203,32 @@ def test_a_day_with_app_events_only_has_no_site_sessions_and_no_error(spark, tmp
     assert not (tmp_path / "lake" / "_staging").exists() or not any(
         (tmp_path / "lake" / "_staging").iterdir()
     )
+
+
+def test_a_copy_of_a_message_placed_by_an_earlier_run_is_a_duplicate(spark, tmp_path):
+    """Day by day or as one range: the same clean events (a regression: the second day's
+    run used to place a re-delivered copy whose first copy an earlier run had placed)."""
+    import gzip
+
+    d1, d2 = dt.date(2026, 6, 1), dt.date(2026, 6, 2)
+    first = msg("dup", dt.datetime(2026, 6, 1, 10))
+    # the same message delivered again a day later (sentAt unchanged: its time moves)
+    again = msg("dup", dt.datetime(2026, 6, 1, 10), delay=dt.timedelta(days=1))
+    days = {d1: [first, msg("m1", dt.datetime(2026, 6, 1, 11))], d2: [again, msg("m2", dt.datetime(2026, 6, 2, 9))]}  # fmt: skip
+    landing = tmp_path / "landing"
+    for day, msgs in days.items():
+        folder = landing / "segment" / f"dt={day}"
+        folder.mkdir(parents=True)
+        with gzip.open(folder / "folio-app-00000.jsonl.gz", "wt") as fh:
+            fh.writelines(json.dumps(m) + "\n" for m in msgs)
+
+    def clean_events(lake):
+        rows = spark.read.parquet(f"{lake}/events/clean_events").select("message_id", "dt")
+        return sorted((r["message_id"], r["dt"]) for r in rows.collect())
+
+    S.run(spark, str(landing), str(tmp_path / "range"), S.Params(d1, d2, 0))
+    S.run(spark, str(landing), str(tmp_path / "daily"), S.Params(d1, d1, 0))
+    second = S.run(spark, str(landing), str(tmp_path / "daily"), S.Params(d2, d2, 0))
+    assert clean_events(tmp_path / "daily") == clean_events(tmp_path / "range")
+    assert [m for m, _ in clean_events(tmp_path / "daily")].count("dup") == 1
+    assert second["duplicates"] == 1
