@@ -15,7 +15,10 @@ Stages, in order (later stages join as they are built):
 `validate_raw` (GX checkpoint `raw` on the window's lake partitions) ->
 `source_freshness` (dbt's, on nightly windows) -> `build_marts` (one `dbt build` of
 `dbt_project/` into `warehouse/build.duckdb`, every model and test reported in the task
-log and the ledger) -> `validate_marts` (GX checkpoint `marts` on the build file: the
+log and the ledger) -> `train_churn` (when due: no model, a week old, or drifted) ->
+`score_churn` (the current model scores the paying accounts as of the window's end, on a
+GPU when torch sees one, into `lake/ml/churn_scores`) -> `build_ml_marts` (dbt:
+`fct_churn_scores`, `at_risk_accounts`) -> `validate_marts` (GX checkpoint `marts` on the build file: the
 gate; a failed critical expectation fails it and nothing is published) ->
 `build_ops_marts` (the run ledger exported to `lake/ops`, then the ops marts: pipeline runs,
 data quality, source freshness) -> `publish` (the marts copied into a closed snapshot under
@@ -107,6 +110,24 @@ def folio_nightly():
         return run_stage("build_marts", get_current_context())
 
     @task
+    def train_churn() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("train_churn", get_current_context())
+
+    @task
+    def score_churn() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("score_churn", get_current_context())
+
+    @task
+    def build_ml_marts() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage("build_ml_marts", get_current_context())
+
+    @task
     def validate_marts() -> dict:
         from folio.pipeline.tasks import run_stage
 
@@ -141,7 +162,8 @@ def folio_nightly():
     # publish, then docs: dbt opens the build file read-write, and DuckDB lets no other
     # process read a file one process writes, so the two never run side by side
     gate = validate_marts()
-    check_sources() >> loaded >> validate_raw() >> source_freshness() >> marts >> gate
+    check_sources() >> loaded >> validate_raw() >> source_freshness() >> marts
+    marts >> train_churn() >> score_churn() >> build_ml_marts() >> gate
     gate >> build_ops_marts() >> publish() >> build_docs() >> done
 
 

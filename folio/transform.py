@@ -161,13 +161,20 @@ def _record(settings: Settings, run_id: str, result: Any, stage: str) -> list[di
     return rows
 
 
-# the ops marts read the run ledger: they build after the gates (build_ops_marts)
+# the ops marts read the run ledger: they build after the gates (build_ops_marts); the
+# churn-score marts read the scorer's output: they build after it (build_ml_marts)
 OPS = "tag:ops"
+SCORES = "tag:scores"
 
 
 def build_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
     """``dbt build`` for the window; a failed model or test fails the stage naming it."""
-    return _build(settings, window, run_id, "build_marts", ["--exclude", OPS])
+    return _build(settings, window, run_id, "build_marts", ["--exclude", OPS, SCORES])
+
+
+def build_ml_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
+    """The churn-score marts (``fct_churn_scores``, ``at_risk_accounts``) after scoring."""
+    return _build(settings, window, run_id, "build_ml_marts", ["--select", SCORES])
 
 
 def build_ops_marts(settings: Settings, window: Window, run_id: str) -> StageResult:

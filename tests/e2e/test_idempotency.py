@@ -85,8 +85,10 @@ def test_three_nightly_runs_equal_one_backfill_and_a_rerun_changes_nothing(base)
     folio("run", "--start", "2026-04-17", "--end", "2026-04-19", home=backfill)
     backfilled = fingerprint(backfill)
 
-    assert len(nightly) == 11 and sum(rows for rows, _ in nightly.values()) > 500
-    assert all(rows > 0 for rows, _ in nightly.values()), nightly
+    assert len(nightly) == 14 and sum(rows for rows, _ in nightly.values()) > 500
+    # every mart has rows but the churn scores: too little history here to train a model
+    empty = {t for t, (rows, _) in nightly.items() if rows == 0}
+    assert empty <= {"fct_churn_scores", "at_risk_accounts"}, nightly
     assert backfilled == nightly
 
     # the same day again: identical marts (and a new publication of them)

@@ -47,7 +47,10 @@ def test_stages_run_in_the_architecture_order(dagbag):
         assert tasks[t].downstream_task_ids == {"validate_raw"}
     assert tasks["validate_raw"].downstream_task_ids == {"source_freshness"}
     assert tasks["source_freshness"].downstream_task_ids == {"build_marts"}
-    assert tasks["build_marts"].downstream_task_ids == {"validate_marts"}
+    assert tasks["build_marts"].downstream_task_ids == {"train_churn"}
+    assert tasks["train_churn"].downstream_task_ids == {"score_churn"}
+    assert tasks["score_churn"].downstream_task_ids == {"build_ml_marts"}
+    assert tasks["build_ml_marts"].downstream_task_ids == {"validate_marts"}
     # the gate: publish runs only after the mart checks passed
     assert tasks["validate_marts"].downstream_task_ids == {"build_ops_marts"}
     assert tasks["build_ops_marts"].downstream_task_ids == {"publish"}

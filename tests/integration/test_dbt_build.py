@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -16,7 +17,13 @@ from folio.ingest.app_db import extract_app_db
 from folio.ingest.stripe import load_stripe
 from folio.pipeline import ledger
 from folio.pipeline.window import Window
-from folio.transform import build_docs, build_marts, build_ops_marts, source_freshness
+from folio.transform import (
+    build_docs,
+    build_marts,
+    build_ml_marts,
+    build_ops_marts,
+    source_freshness,
+)
 
 WINDOW = Window(TINY.start, TINY.end)
 
@@ -165,6 +172,9 @@ def test_every_model_and_column_is_described(built):
     assert (
         ops.details["mart_rows"]["fct_data_quality"] == ops.details["exported"]["quality_results"]
     )
+    # and the churn-score marts (built after the scorer; no scores here: empty, typed)
+    ml = build_ml_marts(settings, WINDOW, "docs")
+    assert ml.details["mart_rows"]["fct_churn_scores"] == 0
     build_docs(settings, WINDOW, "docs")
     assert (settings.home / "docs" / "dbt" / "manifest.json").exists()
     target = settings.home / "dbt" / "target"
@@ -225,3 +235,53 @@ def test_plan_history_answers_what_was_the_plan_on_a_date(built, tmp_path):
 
     assert plan_on(changed_at - dt.timedelta(hours=1)) == [(row["plan_code"],)]
     assert plan_on(changed_at + dt.timedelta(hours=1)) == [(new_plan,)]
+
+
+def test_churn_scoring_feeds_the_marts_and_records_drift(built, tmp_path):
+    """A model (trained on synthetic rows) scores the build's paying accounts as of the
+    window's end: the lake partition, the drift checks in the ledger, the score marts."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "unit"))
+    from test_churn_model import synthetic
+
+    from folio.ml import registry
+    from folio.ml.model import TrainConfig
+    from folio.ml.train import fit, score_churn, train_churn
+
+    settings, _ = built
+    home = tmp_path / "home"
+    shutil.copytree(settings.home / "warehouse", home / "warehouse")
+    shutil.copytree(settings.home / "lake", home / "lake", symlinks=True)
+    s2 = Settings(home=home)
+    # the tiny history has too few labelled weeks to learn from: a recorded skip
+    skipped = train_churn(s2, WINDOW, "ml")
+    assert skipped.details["trained"] is False
+    assert "nothing left to train on" in skipped.details["why"]
+    assert score_churn(s2, WINDOW, "ml").details == {
+        "scored": False,
+        "why": "no promoted churn model yet",
+    }
+    report = fit(s2, synthetic(), TrainConfig(epochs=5), "test")
+    assert report["promoted"]
+    result = score_churn(s2, WINDOW, "ml")
+    [(paying,)] = _q(
+        settings, f"select count(*) from marts.ml_churn_features where as_of_date = '{WINDOW.end}'"
+    )
+    assert result.rows == paying > 0 and result.details["model_version"] == report["version"]
+    part = home / "lake" / "ml" / "churn_scores" / f"dt={WINDOW.end}"
+    assert [p.name for p in part.iterdir()] == ["scores.parquet"]
+    drift = [r for r in ledger.quality_rows(s2.ledger_path, ["ml"]) if r["stage"] == "score_churn"]
+    assert {r["check_name"] for r in drift} >= {"psi(score)", "psi(sessions_28d)"}
+    assert all(r["severity"] == "warning" and r["tool"] == "ml" for r in drift)
+    ml = build_ml_marts(s2, WINDOW, "ml")
+    assert ml.details["mart_rows"]["fct_churn_scores"] == paying
+    with duckdb.connect(str(s2.build_db), read_only=True) as con:
+        bands = dict(
+            con.execute(
+                "select risk_band, count(*) from marts.fct_churn_scores group by 1"
+            ).fetchall()
+        )
+        at_risk = con.execute("select count(*) from marts.at_risk_accounts").fetchall()[0][0]
+    assert at_risk == bands.get("high", 0) + bands.get("medium", 0)
+    assert registry.current(s2).version == report["version"]

@@ -21,7 +21,7 @@ from folio.ingest.stripe import load_stripe
 from folio.pipeline import ledger
 from folio.pipeline.window import Window
 from folio.quality.gates import trailing_basis, validate_marts, validate_raw
-from folio.transform import build_marts
+from folio.transform import build_marts, build_ml_marts
 
 WINDOW = Window(TINY.start, TINY.end)
 
@@ -36,6 +36,7 @@ def base(tiny_landing, tmp_path_factory):
     load_stripe(settings, WINDOW, "history")
     extract_app_db(settings, WINDOW, "history")
     build_marts(settings, WINDOW, "history")
+    build_ml_marts(settings, WINDOW, "history")  # no model here: empty score marts
     publish.publish(settings, "history", WINDOW)
     return settings
 
@@ -103,6 +104,15 @@ def test_a_bad_mart_row_fails_the_gate_naming_suite_expectation_and_rows(home):
         ("marts.dim_accounts", "critical", "fail"),
         ("marts.fct_retention_cohorts", "critical", "fail"),
     ]
+
+
+def test_a_missing_mart_fails_the_gate_naming_it(home):
+    _sql(home, "drop table marts.at_risk_accounts")
+    _sql(home, "drop table marts.fct_churn_scores")
+    with pytest.raises(QualityGateError) as err:
+        validate_marts(home, WINDOW, "r6")
+    assert "marts.fct_churn_scores table exists on marts.fct_churn_scores: error" in str(err.value)
+    assert "the build file has no such table" in str(err.value)
 
 
 def test_a_broken_identity_is_caught_by_a_query_expectation(home):

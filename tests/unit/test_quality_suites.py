@@ -18,7 +18,7 @@ def test_every_suite_and_checkpoint_in_the_repo_is_valid():
     # and they cover what the gates promise: every source and every mart
     raw, marts = load_checkpoint("raw"), load_checkpoint("marts")
     assert {v.table.split("/")[1] for v in raw.validations} == {"app_db", "stripe", "clean_events"}
-    assert len(marts.validations) == 11
+    assert len(marts.validations) == 12
     severities = set()
     for cp in (raw, marts):
         for v in cp.validations:
