@@ -10,7 +10,7 @@ the current model on both.
 
 Scoring: the window's as-of date, the current model, batches on CUDA when present; the
 scores overwrite ``lake/ml/churn_scores/dt=<as-of>``; PSI of features and scores against
-the model's training sample goes to the quality ledger (warnings).
+the model's reference (its most recent labelled weeks) goes to the quality ledger (warnings).
 """
 
 from __future__ import annotations
@@ -150,8 +150,10 @@ def fit(settings: Settings, table: pa.Table, cfg: TrainConfig, code: str) -> dic
     promote = _beats(report["mlp" if kind == "mlp" else "baseline"], current)
     dates = train.column("as_of_date").to_pylist()
     vdates = valid.column("as_of_date").to_pylist()
+    # the drift reference: the most recent labelled weeks (the validation rows), not the
+    # whole year: features that grow with time (tenure) would otherwise always "drift"
     rng = np.random.default_rng(cfg.seed)
-    pick = rng.choice(len(xn_tr), size=min(REFERENCE_SAMPLE, len(xn_tr)), replace=False)
+    pick = rng.choice(len(xn_va), size=min(REFERENCE_SAMPLE, len(xn_va)), replace=False)
     meta = {
         "kind": kind,
         "chosen_because": why,
@@ -171,8 +173,8 @@ def fit(settings: Settings, table: pa.Table, cfg: TrainConfig, code: str) -> dic
     }
     mv = registry.save(settings, model, spec, meta)
     ref = {
-        "features": {n: xn_tr[pick, i].tolist() for i, n in enumerate(spec.numeric)},
-        "scores": predict(model, xn_tr[pick], xc_tr[pick], "cpu").tolist(),
+        "features": {n: xn_va[pick, i].tolist() for i, n in enumerate(spec.numeric)},
+        "scores": predict(model, xn_va[pick], xc_va[pick], "cpu").tolist(),
     }
     (mv.path / "reference.json").write_text(json.dumps(ref))
     if promote:
@@ -278,7 +280,7 @@ def score_churn(settings: Settings, window: Window, run_id: str) -> StageResult:
                 "status": "fail" if value > limit else "pass",
                 "observed": f"{value:.4f}",
                 "unexpected_count": None,
-                "message": f"population stability of {name} against training: {value:.3f}"
+                "message": f"population stability of {name} against the model's recent weeks: {value:.3f}"
                 f" (warn above {limit})",
             }
             for name, value in drift.items()

@@ -211,3 +211,28 @@ def test_gpu_scores_match_the_cpu_within_1e_4(settings, data):
     np.testing.assert_allclose(
         predict(model, xn, xc, "cuda"), predict(model, xn, xc, "cpu"), atol=1e-4
     )
+
+
+def test_training_is_due_without_a_model_after_a_week_or_on_drift(settings, data):
+    import duckdb
+
+    from folio.ml.train import training_due
+    from folio.pipeline.window import Window
+
+    last = AS_OF[-1]
+    assert training_due(settings, Window(last, last)) == (True, "no current model")
+    fit(settings, data, TrainConfig(epochs=5), "test")
+    settings.warehouse.mkdir(parents=True)
+    features = data.drop_columns(["churned_within_30d"])
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("create schema marts")
+        con.register("features", features)
+        con.execute("create table marts.ml_churn_features as select * from features")
+    due, why = training_due(settings, Window(last, last))
+    assert not due and "no drift" in why
+    week = last + dt.timedelta(days=7)
+    assert training_due(settings, Window(week, week))[0] is True
+    with duckdb.connect(str(settings.build_db)) as con:  # activity collapses on the last day
+        con.execute(f"update marts.ml_churn_features set sessions_28d = 0, sessions_7d = 0 where as_of_date = '{last}'")  # fmt: skip
+    due, why = training_due(settings, Window(last, last))
+    assert due and "feature drift" in why and "sessions_28d" in why
