@@ -48,6 +48,10 @@ REFERENCE_SAMPLE = 2000
 BANDS = ((0.6, "high"), (0.3, "medium"), (0.0, "low"))
 
 
+class NotEnoughHistory(FolioError):
+    """Too little labelled history to train on: a recorded skip, not a failed run."""
+
+
 def _drift_threshold() -> float:
     return float(os.environ.get("FOLIO_CHURN_DRIFT_PSI", "0.25"))
 
@@ -82,7 +86,7 @@ def split(table: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Older as-of dates train, the last VALIDATION_WEEKS validate (no shuffling in time)."""
     dates = sorted(set(table.column("as_of_date").to_pylist()))
     if len(dates) <= VALIDATION_WEEKS:
-        raise FolioError(f"only {len(dates)} labelled as-of dates: nothing left to train on")
+        raise NotEnoughHistory(f"only {len(dates)} labelled as-of dates: nothing left to train on")
     cut = dates[-VALIDATION_WEEKS]
     col = table.column("as_of_date")
     import pyarrow.compute as pc
@@ -112,7 +116,7 @@ def fit(settings: Settings, table: pa.Table, cfg: TrainConfig, code: str) -> dic
     train, valid = split(table)
     y_tr, y_va = _y(train), _y(valid)
     if y_tr.sum() < MIN_POSITIVES or y_va.sum() < 1:
-        raise FolioError(
+        raise NotEnoughHistory(
             f"too few churned examples to train: {int(y_tr.sum())} in training (need"
             f" {MIN_POSITIVES}), {int(y_va.sum())} in validation (need 1)"
         )
@@ -191,15 +195,9 @@ def train_churn(settings: Settings, window: Window, run_id: str) -> StageResult:
     table = F.read_training(settings.build_db)
     try:
         report = fit(settings, table, TrainConfig(), "")
-    except FolioError as exc:
-        if (
-            registry.current(settings) is None
-            or "too few" in str(exc)
-            or "nothing left" in str(exc)
-        ):
-            log.warning("churn model not trained: %s", exc)
-            return StageResult(rows=table.num_rows, details={"trained": False, "why": str(exc)})
-        raise
+    except NotEnoughHistory as exc:  # any other error (leakage, say) fails the task
+        log.warning("churn model not trained: %s", exc)
+        return StageResult(rows=table.num_rows, details={"trained": False, "why": str(exc)})
     log.info(
         "churn model %s trained (%s); promoted: %s", report["version"], why, report["promoted"]
     )

@@ -236,3 +236,32 @@ def test_training_is_due_without_a_model_after_a_week_or_on_drift(settings, data
         con.execute(f"update marts.ml_churn_features set sessions_28d = 0, sessions_7d = 0 where as_of_date = '{last}'")  # fmt: skip
     due, why = training_due(settings, Window(last, last))
     assert due and "feature drift" in why and "sessions_28d" in why
+
+
+def test_the_training_task_skips_short_history_but_fails_on_leakage(settings, data):
+    import duckdb
+
+    from folio.ml.train import train_churn
+    from folio.pipeline.window import Window
+
+    def build(table: pa.Table) -> None:
+        settings.warehouse.mkdir(parents=True, exist_ok=True)
+        settings.build_db.unlink(missing_ok=True)
+        labels = table.select(["account_id", "as_of_date", "churned_within_30d"])
+        features = table.drop_columns(["churned_within_30d"])
+        with duckdb.connect(str(settings.build_db)) as con:
+            con.register("f", features)
+            con.register("l", labels)
+            con.execute("create schema marts")
+            con.execute("create table marts.ml_churn_features as select * from f")
+            con.execute("create table marts.ml_churn_labels as select *, as_of_date + 30 as label_date from l")  # fmt: skip
+
+    window = Window(AS_OF[-1], AS_OF[-1])
+    build(data.filter(pa.compute.less_equal(data.column("as_of_date"), AS_OF[3])))
+    short = train_churn(settings, window, "r")
+    assert short.details == {"trained": False, "why": "only 4 labelled as-of dates: nothing left to train on"}  # fmt: skip
+    rows = data.column("session_last_seen_at").to_pylist()
+    rows[0] = dt.datetime(2030, 1, 1)
+    build(data.set_column(data.column_names.index("session_last_seen_at"), "session_last_seen_at", pa.array(rows)))  # fmt: skip
+    with pytest.raises(FolioError, match="leakage"):
+        train_churn(settings, window, "r")
