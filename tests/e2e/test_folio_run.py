@@ -98,7 +98,8 @@ def test_run_one_day_then_a_range(home):
     with sqlite3.connect(home / "ops" / "ledger.sqlite") as conn:
         nodes = conn.execute(
             "select count(*), count(*) filter (where status in ('success', 'pass'))"
-            " from dbt_results where run_id = ?",
+            # exposures (the churn model) are reported as no-op: nothing to run
+            " from dbt_results where run_id = ? and resource_type != 'exposure'",
             (last["build_marts"]["run_id"],),
         ).fetchone()
     assert nodes[0] > 50 and nodes[0] == nodes[1]
