@@ -233,22 +233,10 @@ def score_table(mv: registry.ModelVersion, table: pa.Table, dev: str) -> pa.Tabl
 
 
 def write_partition(settings: Settings, day: dt.date, scores: pa.Table) -> None:
-    """Overwrite ``lake/ml/churn_scores/dt=<day>`` whole (written aside, then renamed)."""
-    import shutil
+    """Overwrite ``lake/ml/churn_scores/dt=<day>`` whole (the lake's atomic file replace)."""
+    from folio.ingest import lake
 
-    import pyarrow.parquet as pq
-
-    base = settings.lake / "ml" / "churn_scores"
-    part, tmp = base / f"dt={day}", base / f".dt={day}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    pq.write_table(scores, tmp / "scores.parquet")
-    old = base / f".dt={day}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if part.exists():
-        os.replace(part, old)
-    os.replace(tmp, part)
-    shutil.rmtree(old, ignore_errors=True)
+    lake.write_partition(lake.partition_dir(settings.lake / "ml" / "churn_scores", day), scores)
 
 
 def score_churn(settings: Settings, window: Window, run_id: str) -> StageResult:

@@ -14,6 +14,7 @@ from conftest import TINY
 
 from folio.config import FolioError, Settings
 from folio.ingest.app_db import extract_app_db
+from folio.ingest.lake import PART
 from folio.ingest.stripe import load_stripe
 from folio.pipeline import ledger
 from folio.pipeline.window import Window
@@ -272,7 +273,7 @@ def test_churn_scoring_feeds_the_marts_and_records_drift(built, tmp_path):
     )
     assert result.rows == paying > 0 and result.details["model_version"] == report["version"]
     part = home / "lake" / "ml" / "churn_scores" / f"dt={WINDOW.end}"
-    assert [p.name for p in part.iterdir()] == ["scores.parquet"]
+    assert [p.name for p in part.iterdir()] == [PART]
     drift = [r for r in ledger.quality_rows(s2.ledger_path, ["ml"]) if r["stage"] == "score_churn"]
     assert {r["check_name"] for r in drift} >= {"psi(score)", "psi(sessions_28d)"}
     assert all(r["severity"] == "warning" and r["tool"] == "ml" for r in drift)
