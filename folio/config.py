@@ -115,6 +115,15 @@ class Settings(BaseSettings):
         description="Salt of the SHA-256 hashes that replace emails and user ids in the marts.",
     )
 
+    churn_drift_psi: float = Field(
+        default=0.25,
+        gt=0,
+        description="Population stability index of a churn feature that retrains the model early.",
+    )
+    force_cpu: bool = Field(
+        default=False, description="Score the churn model on the CPU even when a CUDA GPU is seen."
+    )
+
     @field_validator("home", mode="before")
     @classmethod
     def _absolute_home(cls, v: object) -> Path:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 from typing import Any
 
 import numpy as np
@@ -52,10 +51,6 @@ class NotEnoughHistory(FolioError):
     """Too little labelled history to train on: a recorded skip, not a failed run."""
 
 
-def _drift_threshold() -> float:
-    return float(os.environ.get("FOLIO_CHURN_DRIFT_PSI", "0.25"))
-
-
 def _psis(reference: dict[str, list[float]], spec: F.FeatureSpec, table: pa.Table) -> dict:
     xn, _ = spec.encode(table)
     return {
@@ -76,9 +71,9 @@ def training_due(settings: Settings, window: Window) -> tuple[bool, str]:
     table = F.read_features(settings.build_db, window.end)
     if table.num_rows:
         drifted = {k: v for k, v in _psis(ref["features"], mv.spec, table).items()
-                   if v > _drift_threshold()}  # fmt: skip
+                   if v > settings.churn_drift_psi}  # fmt: skip
         if drifted:
-            return True, f"feature drift (PSI) past {_drift_threshold()}: {drifted}"
+            return True, f"feature drift (PSI) past {settings.churn_drift_psi}: {drifted}"
     return False, f"current model {mv.version} is {age} days old, no drift"
 
 
@@ -245,13 +240,13 @@ def score_churn(settings: Settings, window: Window, run_id: str) -> StageResult:
     if mv is None:
         return StageResult(rows=0, details={"scored": False, "why": "no promoted churn model yet"})
     table = F.read_features(settings.build_db, window.end)
-    dev = device(force_cpu=os.environ.get("FOLIO_FORCE_CPU") == "1")
+    dev = device(force_cpu=settings.force_cpu)
     scores = score_table(mv, table, dev)
     write_partition(settings, window.end, scores)
     ref = json.loads((mv.path / "reference.json").read_text())
     drift = _psis(ref["features"], mv.spec, table) if table.num_rows else {}
     drift["score"] = metrics.psi(np.asarray(ref["scores"]), scores.column("score").to_numpy())
-    limit = _drift_threshold()
+    limit = settings.churn_drift_psi
     ledger.record_quality(
         settings.ledger_path,
         run_id,
