@@ -173,8 +173,14 @@ def build_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
 
 
 def build_ml_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
-    """The churn-score marts (``fct_churn_scores``, ``at_risk_accounts``) after scoring."""
-    return _build(settings, window, run_id, "build_ml_marts", ["--select", SCORES])
+    """The churn-score marts (``fct_churn_scores``, ``at_risk_accounts``, the registry's
+    ``ml_model_versions``) after scoring; the registry is exported to the lake first."""
+    from folio.ml import registry
+
+    exported = registry.export_to_lake(settings)
+    result = _build(settings, window, run_id, "build_ml_marts", ["--select", SCORES])
+    result.details["model_rows"] = exported
+    return result
 
 
 def build_ops_marts(settings: Settings, window: Window, run_id: str) -> StageResult:

@@ -105,3 +105,69 @@ def promote(settings: Settings, version: str) -> ModelVersion:
     tmp.write_text(version + "\n")
     os.replace(tmp, pointer)
     return mv
+
+
+def export_to_lake(settings: Settings) -> int:
+    """Every version's validation metrics to ``lake/ml/model_versions/registry.parquet``.
+
+    One row per version and evaluated model (the baseline, the MLP, and the model that was
+    current when the version was trained): what the "model quality by version" chart and
+    ``marts.ml_model_versions`` read. Written under a temporary name, then renamed.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cur = current(settings)
+    rows = []
+    for mv in versions(settings):
+        for evaluated, m in mv.meta["metrics"].items():
+            if not isinstance(m, dict) or "roc_auc" not in m:
+                continue  # no current model then, or one that could not be compared
+            rows.append(
+                {
+                    "model_version": mv.version,
+                    "created_at": dt.datetime.fromisoformat(mv.meta["created_at"]).replace(
+                        tzinfo=None
+                    ),
+                    "model_kind": mv.meta["kind"],
+                    "is_current": cur is not None and cur.version == mv.version,
+                    "was_promoted": bool(mv.meta["promoted"]),
+                    "train_start": dt.date.fromisoformat(mv.meta["train_start"]),
+                    "train_end": dt.date.fromisoformat(mv.meta["train_end"]),
+                    "validation_start": dt.date.fromisoformat(mv.meta["validation_start"]),
+                    "validation_end": dt.date.fromisoformat(mv.meta["validation_end"]),
+                    "evaluated_model": evaluated,
+                    "validation_rows": m["rows"],
+                    "validation_positives": m["positives"],
+                    "roc_auc": m["roc_auc"],
+                    "pr_auc": m["pr_auc"],
+                    "calibration_error": m["calibration"]["ece"],
+                    "top_decile_mrr_capture": m["top_decile_mrr_capture"],
+                }
+            )
+    schema = pa.schema(
+        [
+            ("model_version", pa.string()),
+            ("created_at", pa.timestamp("us")),
+            ("model_kind", pa.string()),
+            ("is_current", pa.bool_()),
+            ("was_promoted", pa.bool_()),
+            ("train_start", pa.date32()),
+            ("train_end", pa.date32()),
+            ("validation_start", pa.date32()),
+            ("validation_end", pa.date32()),
+            ("evaluated_model", pa.string()),
+            ("validation_rows", pa.int64()),
+            ("validation_positives", pa.int64()),
+            ("roc_auc", pa.float64()),
+            ("pr_auc", pa.float64()),
+            ("calibration_error", pa.float64()),
+            ("top_decile_mrr_capture", pa.float64()),
+        ]
+    )
+    folder = settings.lake / "ml" / "model_versions"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / ".registry.parquet.tmp"
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
+    os.replace(tmp, folder / "registry.parquet")
+    return len(rows)

@@ -17,7 +17,12 @@ from folio.transform import run_dbt
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
-INCREMENTAL = ("fct_app_sessions", "fct_site_traffic_daily", "fct_daily_active_accounts")
+INCREMENTAL = (
+    "fct_app_sessions",
+    "fct_site_traffic_daily",
+    "fct_daily_active_accounts",
+    "fct_feature_adoption",
+)
 SELECT = " ".join(f"+{m}" for m in INCREMENTAL)
 
 
