@@ -482,6 +482,164 @@ def list_snapshots() -> None:
     console.print(table)
 
 
+superset_app = typer.Typer(
+    help="Superset: provisioning and the dashboards-as-code bundle (superset/assets).",
+    no_args_is_help=True,
+)
+app.add_typer(superset_app, name="superset")
+
+
+@superset_app.command("init")
+def superset_init() -> None:
+    """Migrate Superset's metadata, create the admin, roles Analyst and Viewer, import the
+    bundle. Running it again changes nothing."""
+    import yaml
+
+    from folio.superset import service
+
+    settings = _settings()
+    settings.ensure_home()
+    report = yaml.safe_load(service.init(settings))
+    password = report.pop("admin_password", None)
+    console.print(yaml.safe_dump(report, sort_keys=False).rstrip(), markup=False, highlight=False)
+    where = service.home(settings) / "admin_password"
+    if password:
+        console.print(
+            f"Superset admin created: user admin, password {password}\n"
+            f"(shown once; kept in {where}, mode 600)",
+            markup=False,
+            highlight=False,
+        )
+    else:
+        console.print(f"admin exists; its password is in {where}", markup=False, highlight=False)
+
+
+@superset_app.command("export")
+def superset_export(
+    out: Annotated[
+        str | None, typer.Option(help="Folder to write (default: the bundle, superset/assets).")
+    ] = None,
+) -> None:
+    """Write every dashboard, chart, dataset and database back as the bundle (after UI edits:
+    `folio superset export` then `git diff superset/assets`)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from folio.superset import bundle, service
+
+    settings = _settings()
+    target = Path(out) if out else bundle.BUNDLE
+    with tempfile.TemporaryDirectory(prefix="superset-export-") as tmp:
+        service.export(settings, Path(tmp))
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(tmp, target)
+    files = sorted(p for p in target.rglob("*.yaml"))
+    console.print(f"exported {len(files)} files to {target}", markup=False, highlight=False)
+
+
+@superset_app.command("datasets")
+def superset_datasets() -> None:
+    """Regenerate the bundle's datasets (one per mart: columns, types, descriptions) from the
+    dbt manifest (`dbt parse`)."""
+    from folio.superset import bundle
+    from folio.transform import run_dbt
+
+    settings = _settings()
+    settings.ensure_home()
+    res = run_dbt(settings, ["parse"], Window(yesterday_utc(), yesterday_utc()))
+    if not res.success:
+        raise FolioError("dbt parse failed: see the log above")
+    names = bundle.write_datasets(settings.home / "dbt" / "target" / "manifest.json")
+    console.print(f"{len(names)} datasets written to {bundle.BUNDLE / 'datasets'}", markup=False)
+
+
+@app.command()
+def up(
+    airflow_port: Annotated[int, typer.Option(help="Port of Airflow's api-server.")] = 8080,
+    superset_port: Annotated[
+        int | None, typer.Option(help="Port of Superset (default FOLIO_SUPERSET_PORT, 8088).")
+    ] = None,
+) -> None:
+    """Start the platform live on 127.0.0.1: Airflow (api-server, scheduler, dag-processor,
+    triggerer; folio_nightly unpaused, on its schedule) and Superset, in the background."""
+    from folio import services
+
+    settings = _settings()
+    report = services.up(settings, airflow_port, superset_port)
+    for w in report["warnings"]:
+        console.print(f"warning: {w}", markup=False, highlight=False)
+    for r in report["running"]:
+        where = f"  {r.url}" if r.url else ""
+        console.print(f"{r.name:<22} pid {r.pid:<8}{where}", markup=False, highlight=False)
+    console.print(
+        f"Airflow:  {report['running'][0].url}  (user admin; password in"
+        f" {report['airflow_credentials']})\n"
+        f"Superset: {report['running'][-1].url}  (user admin; password in"
+        f" {report['superset_credentials']})\n"
+        f"logs: {services.log_dir(settings)}; pid files: {services.run_dir(settings)};"
+        " `folio down` stops everything.",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+def down() -> None:
+    """Stop what `folio up` started."""
+    from folio import services
+
+    stopped = services.down(_settings())
+    console.print(
+        f"stopped: {', '.join(stopped)}" if stopped else "nothing was running",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+def sql(
+    query: Annotated[
+        str | None, typer.Argument(help="The query; none: an interactive prompt.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+) -> None:
+    """Ad-hoc SQL on the served marts: read-only, no file access (`folio sql "select ..."`)."""
+    from folio import sql as folio_sql
+    from folio.publish import served_path
+
+    settings = _settings()
+    served = served_path(settings)
+    if fmt not in folio_sql.FORMATS:
+        raise FolioError(f"--format {fmt}: one of {', '.join(folio_sql.FORMATS)}")
+    if query is not None:
+        cols, rows = folio_sql.run(served, query)
+        sys.stdout.write(folio_sql.render(cols, rows, fmt))
+        return
+    console.print(
+        f"folio sql on {served} (read-only). End a query with ';'. Ctrl-D quits.",
+        markup=False,
+        highlight=False,
+    )
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("sql> " if not buffer else "...> ")
+        except EOFError:
+            break
+        buffer.append(line)
+        if not line.rstrip().endswith(";"):
+            continue
+        text, buffer = "\n".join(buffer), []
+        try:
+            cols, rows = folio_sql.run(served, text)
+        except FolioError as exc:
+            console.print(f"error: {exc}", markup=False, highlight=False)
+            continue
+        sys.stdout.write(folio_sql.render(cols, rows, fmt))
+
+
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     help="Run dbt on the warehouse with the pipeline's environment, e.g. `folio dbt build -s "

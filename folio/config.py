@@ -115,6 +115,13 @@ class Settings(BaseSettings):
         description="Salt of the SHA-256 hashes that replace emails and user ids in the marts.",
     )
 
+    superset_db_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of Superset's metadata DB; default SQLite under superset/.",
+    )
+    superset_port: int = Field(
+        default=8088, ge=1024, le=65535, description="Port of Superset on 127.0.0.1."
+    )
     churn_drift_psi: float = Field(
         default=0.25,
         gt=0,

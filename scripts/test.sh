@@ -2,8 +2,10 @@
 # What `make test` runs after set-up: lint, then the whole suite (slow tests included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The tests start real PostgreSQL servers on 127.0.0.1 (Debian's package); install it if missing.
+# The tests start real PostgreSQL servers on 127.0.0.1 and render dashboards in headless
+# Chromium (Debian packages); install them if missing.
 bash scripts/ensure_postgres.sh
+bash scripts/ensure_chromium.sh
 export FOLIO_HOME=${FOLIO_TEST_HOME:-$(mktemp -d)/folio}   # tests never touch ./data
 echo "[test] ruff"
 .venv/bin/ruff check .

@@ -1,0 +1,1 @@
+"""Superset: the assets bundle (pipeline side) and provisioning (Superset side)."""
