@@ -3,7 +3,7 @@
 Needs a loaded FOLIO_HOME with a year of history (`make run` first). On the same warehouse:
 
 - full: `dbt run --full-refresh` of the incremental event marts (fct_app_sessions,
-  fct_site_traffic_daily, fct_daily_active_accounts) over every day in the lake;
+  fct_site_traffic_daily, fct_daily_active_accounts, fct_feature_adoption) over every day in the lake;
 - nightly: `dbt run` of the same models for the last day (its event window: the day and
   the lookback days before it, deleted and re-inserted).
 
@@ -22,7 +22,12 @@ from folio.ingest import lake
 from folio.pipeline.window import Window
 from folio.transform import run_dbt
 
-MODELS = ["fct_app_sessions", "fct_site_traffic_daily", "fct_daily_active_accounts"]
+MODELS = [
+    "fct_app_sessions",
+    "fct_site_traffic_daily",
+    "fct_daily_active_accounts",
+    "fct_feature_adoption",
+]
 
 
 def seconds(settings: Settings, window: Window, *flags: str) -> tuple[float, dict[str, float]]:
