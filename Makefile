@@ -36,6 +36,7 @@ bench: setup  ## benchmarks, each against a peer in the same run
 	@$(VENV)/bin/python bench/bench_dbt_incremental.py
 	@$(VENV)/bin/python bench/bench_publish.py
 	@$(VENV)/bin/python bench/bench_scoring.py
+	@$(VENV)/bin/python bench/bench_superset.py
 
 lock:  ## re-resolve requirements/*.txt from requirements/*.in
 	@bash scripts/setup.sh tools
