@@ -98,7 +98,7 @@ def test_run_one_day_then_a_range(home):
     with sqlite3.connect(home / "ops" / "ledger.sqlite") as conn:
         nodes = conn.execute(
             "select count(*), count(*) filter (where status in ('success', 'pass'))"
-            # exposures (the churn model) are reported as no-op: nothing to run
+            # exposures (the churn model, the dashboards) are reported as no-op: nothing to run
             " from dbt_results where run_id = ? and resource_type != 'exposure'",
             (last["build_marts"]["run_id"],),
         ).fetchone()
