@@ -323,6 +323,16 @@ def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show
             highlight=False,
             soft_wrap=True,
         )
+    for a in ledger.alert_rows(settings.ledger_path, [r.run_id for r in runs]):
+        how = "sent" if a["delivered"] else f"NOT SENT ({a['error']})"
+        first = a["message"].splitlines()[0]
+        console.print(
+            f"{_short_run(a['run_id'])} alert {a['kind']} {how}: {first}",
+            markup=False,
+            highlight=False,
+            emoji=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
         description="Salt of the SHA-256 hashes that replace emails and user ids in the marts.",
     )
 
+    alert_webhook_url: str | None = Field(
+        default=None,
+        description="Slack-compatible webhook that gets failed tasks and quality warnings.",
+    )
     superset_db_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of Superset's metadata DB; default SQLite under superset/.",

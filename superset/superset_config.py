@@ -34,6 +34,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# set only while rotating the key (`superset re-encrypt-secrets`, see the README's runbook)
+if os.environ.get("SUPERSET_PREVIOUS_SECRET_KEY"):
+    PREVIOUS_SECRET_KEY = os.environ["SUPERSET_PREVIOUS_SECRET_KEY"]
 # embedded-dashboard tokens are off (no GUEST role), but never leave the default secret
 GUEST_TOKEN_JWT_SECRET = SECRET_KEY
 

@@ -39,3 +39,21 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#- The days a rolling-window mart computes (a CTE body): every day from the first day with
+    activity in `source` (a CTE) - or the window's start, when incremental - to the last -#}
+{% macro activity_days(source, day_column) -%}
+    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date)
+        as activity_date
+    from (
+        select
+            {% if is_incremental() -%}
+                greatest({{ event_window_start() }}, min({{ day_column }})) as first_day,
+            {%- else -%}
+                min({{ day_column }}) as first_day,
+            {%- endif %}
+            max({{ day_column }}) as last_day
+        from {{ source }}
+    ) as bounds
+    where first_day <= last_day
+{%- endmacro %}

@@ -74,6 +74,17 @@ create table if not exists quality_results (
     recorded_at       text not null,
     primary key (run_id, stage, suite, asset, check_name)
 );
+
+create table if not exists alerts (
+    run_id        text not null,
+    task_id       text not null,          -- the failed task, or record_run for warnings
+    kind          text not null,          -- task_failed | quality_warnings
+    message       text not null,          -- the text posted (or that would have been)
+    delivered     integer not null,       -- 1: the webhook answered 2xx
+    error         text,                   -- why not: no webhook configured, HTTP 500 ...
+    created_at    text not null,
+    primary key (run_id, task_id, kind)
+);
 """
 
 ADDED_COLUMNS = [("quality_results", "sample", "text")]
@@ -293,6 +304,27 @@ def record_quality(path: Path, run_id: str, stage: str, rows: list[dict]) -> Non
                 for r in rows
             ],
         )
+
+
+def record_alert(
+    path: Path,
+    run_id: str,
+    task_id: str,
+    kind: str,
+    message: str,
+    delivered: bool,
+    error: str | None,
+) -> None:
+    """One alert per run, task and kind (a second failure of the same task replaces it)."""
+    with closing(_connect(path)) as conn, conn:
+        conn.execute(
+            "insert or replace into alerts values (?, ?, ?, ?, ?, ?, ?)",
+            (run_id, task_id, kind, message, int(delivered), error, _now()),
+        )
+
+
+def alert_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    return _select(path, "select * from alerts", run_ids, "created_at")
 
 
 def quality_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, Any]]:

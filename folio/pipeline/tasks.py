@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from folio.config import FolioError, QualityGateError, Settings, get_settings
-from folio.pipeline import ledger, stages
+from folio.pipeline import alerts, ledger, stages
 from folio.pipeline.window import Window, from_interval
 
 log = logging.getLogger("folio.pipeline")
@@ -128,6 +128,7 @@ def record_run(context: Mapping[str, Any]) -> dict[str, Any]:
         rows=sum(r["rows"] or 0 for r in done),
         details=total,
     )
+    alerts.quality_warnings(settings, context["run_id"], str(window))
     return total
 
 
@@ -141,12 +142,16 @@ def on_failure(context: Mapping[str, Any]) -> None:
     except Exception:
         w = None
     exc = context.get("exception")
+    error = f"{type(exc).__name__}: {exc}" if exc else "failed"
     ledger.record_failure(
-        settings.ledger_path,
+        settings.ledger_path, context["run_id"], ti.dag_id, ti.task_id, ti.try_number, w, error
+    )
+    # the task is done for good (Airflow calls this after the last attempt): one alert
+    alerts.task_failed(
+        settings,
         context["run_id"],
-        ti.dag_id,
         ti.task_id,
+        f"{w[0]}..{w[1]}" if w else None,
+        error,
         ti.try_number,
-        w,
-        f"{type(exc).__name__}: {exc}" if exc else "failed",
     )

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 from conftest import REPO
 from pg import postgres_server
+from webhook import receiver
 
 pytestmark = pytest.mark.slow
 FOLIO = str(Path(sys.executable).with_name("folio"))
@@ -188,6 +189,8 @@ def test_the_gates_hold_against_a_bad_raw_batch_and_a_bad_mart_row(home, tmp_pat
     assert _served(home) == before
     status = folio("status", env=env)
     assert "quality gate validate_marts failed" in status.stdout
+    # no webhook configured: the alert is recorded, and shown, as not sent
+    assert "alert task_failed NOT SENT (no webhook configured" in status.stdout
 
     # fixed at the source, the same day runs clean and is published
     with sqlite3.connect(app) as conn:
@@ -269,7 +272,8 @@ def test_a_missing_delivery_fails_the_run_and_is_recorded(home):
     backup = mark.with_name("kept")
     shutil.move(mark, backup)
     try:
-        proc = folio("run", "--date", "2026-04-10", env=env)
+        with receiver() as (url, messages):
+            proc = folio("run", "--date", "2026-04-10", env={**env, "FOLIO_ALERT_WEBHOOK_URL": url})
     finally:
         shutil.move(backup, mark)
     assert proc.returncode == 1
@@ -285,8 +289,13 @@ def test_a_missing_delivery_fails_the_run_and_is_recorded(home):
         r["state"] == "failed" and "segment: 1 day(s), first 2026-04-10" in r["error"]
         for r in failed
     )
+    # Airflow's failure callback posted one alert, after the last attempt only
+    [alert] = messages
+    assert "task *check_sources* failed (window 2026-04-10..2026-04-10)" in alert["text"]
+    assert "after 3 attempt(s)" in alert["text"] and "first 2026-04-10" in alert["text"]
     status = folio("status", env=env)
     assert "failed" in status.stdout and "sources not delivered" in status.stdout
+    assert "alert task_failed sent: :red_circle: folio_nightly" in status.stdout
 
 
 def test_a_run_on_postgres_never_logs_the_password(tmp_path):

@@ -21,23 +21,8 @@ with active as (
         and {{ since_event_window('session_date', 30) }}
 ),
 
-bounds as (
-    select
-        {% if is_incremental() -%}
-            greatest({{ event_window_start() }}, min(session_date)) as first_day,
-        {%- else -%}
-            min(session_date) as first_day,
-        {%- endif %}
-        max(session_date) as last_day
-    from active
-),
-
 days as (
-    select
-        cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date)
-            as activity_date
-    from bounds
-    where first_day <= last_day
+    {{ activity_days('active', 'session_date') }}
 ),
 
 final as (
