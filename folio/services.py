@@ -79,11 +79,9 @@ def spawn(settings: Settings, name: str, argv: list[str], env: dict[str, str]) -
 def wait_http(url: str, pid: int, log: Path, what: str, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):  # a child that exited stays a zombie: os.kill alone says "alive"
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-            raise FolioError(f"{what} exited while starting:\n{tail}") from None
+            raise FolioError(f"{what} exited while starting:\n{tail}")
         try:
             with urllib.request.urlopen(url, timeout=3) as resp:
                 if resp.status < 500:
@@ -178,17 +176,22 @@ def down(settings: Settings, wait_s: float = 30) -> list[str]:
         if pid is None:
             _pidfile(settings, name).unlink(missing_ok=True)
             continue
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline and _alive(pid):
-            time.sleep(0.2)
-        if _alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
+        stop_group(pid, wait_s)
         _pidfile(settings, name).unlink(missing_ok=True)
         stopped.append(name)
     return stopped
+
+
+def stop_group(pid: int, wait_s: float = 30) -> None:
+    """SIGTERM to the process group ``pid`` leads; SIGKILL if it still runs after wait_s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 def _alive(pid: int) -> bool:

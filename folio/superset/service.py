@@ -9,14 +9,11 @@ gunicorn bound to 127.0.0.1, a background process with its pid file and log unde
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from folio import services
 from folio.config import REPO_ROOT, FolioError, Settings
 from folio.superset import bundle
 
@@ -141,20 +138,12 @@ def start(settings: Settings, port: int, workers: int = 2, wait_s: float = 120) 
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-            raise FolioError(f"Superset's web server exited ({proc.returncode}):\n{tail}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return Server(url, proc.pid, log)
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(1)
-    stop(settings)
-    raise FolioError(f"Superset did not answer on {url} within {wait_s:.0f} s; see {log}")
+    try:
+        services.wait_http(f"{url}/health", proc.pid, log, "Superset's web server", wait_s)
+    except FolioError:
+        stop(settings)
+        raise
+    return Server(url, proc.pid, log)
 
 
 def stop(settings: Settings, wait_s: float = 30) -> bool:
@@ -162,18 +151,6 @@ def stop(settings: Settings, wait_s: float = 30) -> bool:
     pid = running_pid(settings)
     if pid is None:
         return False
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.2)
-    else:
-        os.killpg(pid, signal.SIGKILL)
+    services.stop_group(pid, wait_s)
     _pidfile(settings).unlink(missing_ok=True)
     return True
