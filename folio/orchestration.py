@@ -57,6 +57,10 @@ def airflow_env(settings: Settings) -> dict[str, str]:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
     )
+    if settings.airflow_db.startswith("postgresql+psycopg://"):
+        # Airflow derives its async URL as postgresql+asyncpg, a driver this venv lacks;
+        # psycopg 3 is sync and async in one, so the same URL serves both engines
+        env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", settings.airflow_db)
     return env
 
 
@@ -107,18 +111,17 @@ class DagRunInfo:
 
 
 def run_dag(settings: Settings, window: Window, log_path: Path) -> DagRunInfo:
-    """Run folio_nightly for ``window`` through `airflow dags test`; raise if it failed."""
+    """Run folio_nightly for ``window`` in-process (Airflow's ``dag.test``); raise if it failed.
+
+    The run has no logical date, as a run triggered through the REST API without one: it
+    never takes the slot of a scheduled run. (``airflow dags test`` always sets one, and
+    the interval it infers ends at that date, so the run held the logical date of the
+    *next* day's scheduled run; the scheduler then skipped that slot on every loop and
+    the schedule stalled.) The window travels in the conf, as for every range run.
+    """
     ensure_airflow_db(settings)
     conf = {"start": str(window.start), "end": str(window.end)}
-    cmd = [
-        _airflow_bin(),
-        "dags",
-        "test",
-        "-c",
-        json.dumps(conf),
-        DAG_ID,
-        logical_date_for(window).isoformat(),
-    ]
+    cmd = [sys.executable, "-m", "folio.orchestration", "test-run", json.dumps(conf)]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         proc = subprocess.run(
@@ -134,6 +137,15 @@ def run_dag(settings: Settings, window: Window, log_path: Path) -> DagRunInfo:
             f"(airflow exit {proc.returncode}); log: {log_path}"
         )
     return run
+
+
+def _test_run(conf: dict[str, Any]) -> int:
+    """One in-process run of the DAG with ``conf`` and no logical date (what `run_dag` runs)."""
+    from airflow.utils.cli import get_bagged_dag
+
+    dag = get_bagged_dag(bundle_names=None, dag_id=DAG_ID)
+    run = dag.test(logical_date=None, run_conf=conf)
+    return 0 if run is not None and run.state == "success" else 1
 
 
 def _as_dt(v: Any) -> dt.datetime | None:
@@ -172,3 +184,9 @@ def recent_runs(settings: Settings, limit: int = 10) -> list[DagRunInfo]:
                 conf = {}
         out.append(DagRunInfo(run_id, state, _as_dt(start), _as_dt(end), conf or {}))
     return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "test-run":
+        raise SystemExit("usage: python -m folio.orchestration test-run '<conf json>'")
+    raise SystemExit(_test_run(json.loads(sys.argv[2])))

@@ -104,19 +104,25 @@ def _airflow(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def preflight(settings: Settings) -> list[str]:
+    """What `folio up` warns about before it starts anything."""
+    from folio.publish import served_path
+
+    if served_path(settings).exists():
+        return []
+    return [
+        f"no data published yet ({served_path(settings)} is missing): the dashboards say so"
+        " until the nightly run publishes (or run `make run`)"
+    ]
+
+
 def up(settings: Settings, airflow_port: int = 8080, superset_port: int | None = None) -> dict:
     """Start Airflow and Superset; returns what runs, the URLs and the warnings."""
     from folio.orchestration import DAG_ID, airflow_env, ensure_airflow_db
-    from folio.publish import served_path
     from folio.superset import service as superset
 
     settings.ensure_home()
-    warnings = []
-    if not served_path(settings).exists():
-        warnings.append(
-            f"no data published yet ({served_path(settings)} is missing): the dashboards say so"
-            " until the nightly run publishes (or run `make run`)"
-        )
+    warnings = preflight(settings)
     ensure_airflow_db(settings)
     # the DAG must be known before it can be unpaused: parse it once, now
     parsed = _airflow(settings, "dags", "reserialize")

@@ -49,7 +49,14 @@ STAGES: dict[str, Callable[[Settings, Window, str], stages.StageResult]] = {
 
 def context_window(context: Mapping[str, Any]) -> Window:
     conf = getattr(context.get("dag_run"), "conf", None) or {}
-    return from_interval(context["data_interval_start"], context["data_interval_end"], conf)
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    if (start is None or end is None) and not (conf.get("start") or conf.get("end")):
+        raise FolioError(
+            "this run has no data interval (triggered without a logical date) and no window"
+            ' in its conf: trigger it with conf {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}'
+            " or with a logical date"
+        )
+    return from_interval(start, end, conf)
 
 
 def run_stage(task_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
