@@ -44,6 +44,12 @@ def test_the_platform_services_are_all_there():
     assert env["FOLIO_SPARK_MASTER"] == "spark://spark-master:7077"
     for name in ("FOLIO_AIRFLOW_DB_URL", "FOLIO_SUPERSET_DB_URL", "FOLIO_APP_DB_URL"):
         assert "@postgres:5432/" in env[name], name
+    # the locks hold psycopg 3, not asyncpg: Airflow's async engine must be told to use it
+    sync = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert sync.startswith("postgresql+psycopg://")
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] == sync
+    locks = (REPO_ROOT / "requirements" / "pipeline.txt").read_text()
+    assert re.search(r"^psycopg==", locks, re.M) and not re.search(r"^asyncpg==", locks, re.M)
 
 
 def test_every_service_has_a_healthcheck_and_waits_for_what_it_needs():
