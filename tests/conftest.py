@@ -6,11 +6,14 @@ import json
 import os
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from folio.sources.simulator import SimParams, simulate
 
 REPO = Path(__file__).resolve().parent.parent
+# the marts that record runs (they differ between runs by design)
+OPS_MARTS = {"fct_pipeline_runs", "fct_data_quality", "source_freshness"}
 # small but busy: enough days for trials to end and subscriptions to renew, defects x4
 TINY = SimParams(
     start=dt.date(2026, 3, 1), end=dt.date(2026, 5, 15), accounts=90, seed=11, defect_rate=4.0
@@ -58,3 +61,23 @@ def spark(tmp_path_factory):
     s.conf.set("spark.sql.shuffle.partitions", "4")
     yield s
     s.stop()
+
+
+def fingerprint(home: Path) -> dict[str, tuple[int, str]]:
+    """(rows, checksum) of every mart in the served file, the run-recording ops marts aside."""
+    with duckdb.connect(str(home / "warehouse" / "folio.duckdb"), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'marts' order by 1"
+            ).fetchall()
+            if t not in OPS_MARTS
+        ]
+        out = {}
+        for t in tables:
+            out[t] = con.execute(
+                f"select count(*), md5(coalesce(string_agg(h, '' order by h), ''))"
+                f" from (select md5(cast(x as varchar)) as h from marts.{t} as x)"
+            ).fetchall()[0]
+    return out

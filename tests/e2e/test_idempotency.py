@@ -20,11 +20,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO
+from conftest import REPO, fingerprint
 
 pytestmark = pytest.mark.slow
 FOLIO = str(Path(sys.executable).with_name("folio"))
-OPS = {"fct_pipeline_runs", "fct_data_quality", "source_freshness"}
 
 
 def folio(*args: str, home: Path) -> subprocess.CompletedProcess:
@@ -34,26 +33,6 @@ def folio(*args: str, home: Path) -> subprocess.CompletedProcess:
     )
     assert proc.returncode == 0, f"folio {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
     return proc
-
-
-def fingerprint(home: Path) -> dict[str, tuple[int, str]]:
-    """(rows, checksum) of every mart in the served file, ops marts aside."""
-    with duckdb.connect(str(home / "warehouse" / "folio.duckdb"), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from information_schema.tables"
-                " where table_schema = 'marts' order by 1"
-            ).fetchall()
-            if t not in OPS
-        ]
-        out = {}
-        for t in tables:
-            out[t] = con.execute(
-                f"select count(*), md5(coalesce(string_agg(h, '' order by h), ''))"
-                f" from (select md5(cast(x as varchar)) as h from marts.{t} as x)"
-            ).fetchall()[0]
-    return out
 
 
 @pytest.fixture(scope="module")

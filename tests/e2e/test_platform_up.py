@@ -1,12 +1,20 @@
-"""`folio up` starts the platform live on 127.0.0.1 and `folio down` stops all of it.
+"""The platform as services on existing engines, natively: the topology of docker-compose.yml.
 
-A fresh FOLIO_HOME with nothing published yet: `folio up` warns about it, starts Airflow's
-four services and Superset in the background with pid files and logs, unpauses the nightly
-DAG (the scheduler then creates its scheduled run), and listens on loopback only.
+One real PostgreSQL server on 127.0.0.1 holds Airflow's metadata, Superset's metadata and
+the app database; a standalone Spark master and worker on 127.0.0.1 run the Spark stage.
+The history is loaded first (`folio run --history`, as the runbook says), then `folio up`
+starts Airflow (LocalExecutor) and Superset on those engines:
+
+- the scheduler runs ``folio_nightly`` for yesterday by itself (the schedule), then a run
+  triggered through the REST API reruns that day, and the served marts stay the same;
+- every Spark stage ran its executors on the standalone worker;
+- Superset, its metadata in Postgres, serves every chart of the bundle from the result;
+- everything listens on 127.0.0.1 only, and `folio down` leaves no process behind.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -15,9 +23,17 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+import psycopg
 import pytest
 import requests
-from conftest import REPO
+import yaml
+from conftest import REPO, fingerprint
+from pg import postgres_server
+from spark_cluster import spark_cluster
+
+from folio.superset.bundle import BUNDLE
+from folio.superset.client import Client
 
 pytestmark = pytest.mark.slow
 FOLIO = str(Path(sys.executable).with_name("folio"))
@@ -71,67 +87,202 @@ def _listening(pids: set[int]) -> set[tuple[str, int]]:
     return found
 
 
-def test_folio_up_runs_the_platform_on_loopback_and_down_stops_it(tmp_path):
-    home = tmp_path / "home"
-    env = {**os.environ, "FOLIO_HOME": str(home), "AIRFLOW__CORE__PARALLELISM": "2"}
-    af_port, ss_port = _port(), _port()
-    proc = subprocess.run(
-        [FOLIO, "up", "--airflow-port", str(af_port), "--superset-port", str(ss_port)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=900,
-    )
-    try:
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        out = proc.stdout
-        assert "warning: no data published yet" in out
-        assert f"http://127.0.0.1:{af_port}" in out and f"http://127.0.0.1:{ss_port}" in out
+def scheduled_day(now: dt.datetime) -> dt.date:
+    """The day the scheduler's first run processes: its latest complete 02:00-02:00 interval."""
+    end = now.replace(hour=2, minute=0, second=0, microsecond=0)
+    if now < end:
+        end -= dt.timedelta(days=1)
+    return (end - dt.timedelta(days=1)).date()
+
+
+def _away_from_0200() -> dt.datetime:
+    """Now, unless a new interval is about to close (the day would change mid-test): then wait."""
+    now = dt.datetime.now(dt.UTC)
+    boundary = now.replace(hour=2, minute=0, second=0, microsecond=0)
+    if dt.timedelta(minutes=-15) < now - boundary < dt.timedelta(minutes=1):
+        time.sleep((boundary - now).total_seconds() + 60)
+        now = dt.datetime.now(dt.UTC)
+    return now
+
+
+def _databases(url: str, *names: str) -> str:
+    """Create databases on the server of ``url``; return the URL without its database."""
+    base = url.rsplit("/", 1)[0]
+    admin = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f"create database {name}")
+    return base
+
+
+def _chart_tables() -> dict[str, tuple[str, bool]]:
+    """Chart uuid -> (the mart its dataset reads, whether it filters rows beyond the dates),
+    from the committed bundle."""
+
+    def load(path: Path) -> dict:
+        return yaml.safe_load(path.read_text())
+
+    tables = {load(p)["uuid"]: load(p)["table_name"] for p in (BUNDLE / "datasets").rglob("*.yaml")}
+    out = {}
+    for path in (BUNDLE / "charts").glob("*.yaml"):
+        chart = load(path)
+        filters = chart["params"].get("adhoc_filters", [])
+        filtered = any(f.get("operator") != "TEMPORAL_RANGE" for f in filters)
+        out[chart["uuid"]] = (tables[chart["dataset_uuid"]], filtered)
+    return out
+
+
+def _rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"select count(*) from marts.{table}").fetchall()[0][0]
+
+
+def _query(url: str, sql: str) -> list[tuple]:
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        return conn.execute(sql).fetchall()
+
+
+class Airflow:
+    def __init__(self, port: int, home: Path):
+        self.url = f"http://127.0.0.1:{port}"
         creds = home / "airflow" / "simple_auth_manager_passwords.json.generated"
-        assert str(creds) in out and str(home / "superset" / "admin_password") in out
-
-        pids = {name: int((home / "run" / f"{name}.pid").read_text()) for name in SERVICES}
-        pids["superset"] = int((home / "superset" / "gunicorn.pid").read_text())
-        logs = [home / "logs" / f"{name}.log" for name in SERVICES]
-        assert all(log.stat().st_size > 0 for log in [*logs, home / "superset" / "gunicorn.log"])
-        listening = set()
-        for pgid in pids.values():
-            listening |= _listening(_group(pgid))
-        assert ("127.0.0.1", af_port) in listening and ("127.0.0.1", ss_port) in listening
-        assert {ip for ip, _ in listening} == {"127.0.0.1"}, listening
-
-        # the nightly DAG is unpaused: the scheduler creates its scheduled run by itself
         password = json.loads(creds.read_text())["admin"]
         token = requests.post(
-            f"http://127.0.0.1:{af_port}/auth/token",
-            json={"username": "admin", "password": password},
-            timeout=30,
+            f"{self.url}/auth/token", json={"username": "admin", "password": password}, timeout=30
         ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        dag = requests.get(
-            f"http://127.0.0.1:{af_port}/api/v2/dags/folio_nightly", headers=headers, timeout=30
-        ).json()
-        assert dag["is_paused"] is False
-        runs: list = []
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not runs:
-            runs = requests.get(
-                f"http://127.0.0.1:{af_port}/api/v2/dags/folio_nightly/dagRuns",
-                headers=headers,
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str) -> dict:
+        resp = requests.get(f"{self.url}/api/v2{path}", headers=self.headers, timeout=30)
+        resp.raise_for_status()
+        return resp.json()
+
+    def runs(self) -> list[dict]:
+        return self.get("/dags/folio_nightly/dagRuns?order_by=run_after")["dag_runs"]
+
+    def wait(self, find, what: str, timeout: float) -> dict:
+        """The run ``find`` picks out of the DAG's runs, once it has finished."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = next((r for r in self.runs() if find(r)), None)
+            if run and run["state"] in ("success", "failed"):
+                return run
+            time.sleep(5)
+        raise AssertionError(f"{what}: not finished after {timeout:.0f} s: {self.runs()}")
+
+    def failed_tasks(self, run_id: str) -> list:
+        tis = self.get(f"/dags/folio_nightly/dagRuns/{run_id}/taskInstances")["task_instances"]
+        return [(t["task_id"], t["state"]) for t in tis if t["state"] != "success"]
+
+
+def test_native_topology_postgres_airflow_spark_cluster_superset(tmp_path):
+    now = _away_from_0200()
+    day = scheduled_day(now)
+    home = tmp_path / "home"
+    af_port, ss_port = _port(), _port()
+    with postgres_server() as app_url, spark_cluster() as (master, spark_work):
+        base = _databases(app_url, "airflow", "superset")
+        env = {
+            **os.environ,
+            "FOLIO_HOME": str(home),
+            "FOLIO_APP_DB_URL": app_url,
+            "FOLIO_AIRFLOW_DB_URL": f"{base}/airflow",
+            "FOLIO_SUPERSET_DB_URL": f"{base.replace('+psycopg:', '+psycopg2:')}/superset",
+            "FOLIO_SPARK_MASTER": master,
+            "FOLIO_RETRY_DELAY_SECONDS": "5",
+            "AIRFLOW__CORE__PARALLELISM": "2",
+        }
+
+        def folio(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+            proc = subprocess.run(
+                [FOLIO, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout
+            )
+            assert proc.returncode == 0, f"folio {args}:\n{proc.stdout[-3000:]}\n{proc.stderr}"
+            return proc
+
+        # 45 days: enough for trials to convert and for funnel cohorts to complete (30 days)
+        start = day - dt.timedelta(days=44)
+        folio("simulate", "--start", str(start), "--end", str(day), "--accounts", "100")
+        folio("run", "--history")  # the history up to the scheduled day, before going live
+        history = fingerprint(home)
+        pids: dict[str, int] = {}
+        try:
+            up = folio("up", "--airflow-port", str(af_port), "--superset-port", str(ss_port))
+            assert f"http://127.0.0.1:{af_port}" in up.stdout
+            assert "no data published yet" not in up.stdout
+            pids = {name: int((home / "run" / f"{name}.pid").read_text()) for name in SERVICES}
+            pids["superset"] = int((home / "superset" / "gunicorn.pid").read_text())
+            listening = set()
+            for pgid in pids.values():
+                listening |= _listening(_group(pgid))
+            assert ("127.0.0.1", af_port) in listening and ("127.0.0.1", ss_port) in listening
+            assert {ip for ip, _ in listening} == {"127.0.0.1"}, listening
+            scheduler_log = (home / "logs" / "airflow-scheduler.log").read_text()
+            assert "Loaded executor: :LocalExecutor:" in scheduler_log
+
+            # 1. the schedule: the scheduler creates and runs yesterday's run by itself
+            airflow = Airflow(af_port, home)
+            assert airflow.get("/dags/folio_nightly")["is_paused"] is False
+            scheduled = airflow.wait(lambda r: r["run_type"] == "scheduled", "scheduled run", 900)
+            assert scheduled["state"] == "success", airflow.failed_tasks(scheduled["dag_run_id"])
+            assert scheduled["data_interval_start"].startswith(f"{day}T02:00:00")
+            after_schedule = fingerprint(home)
+            assert after_schedule == history  # the latest day again: the same marts
+
+            # 2. the REST API: an operator reruns the day (no logical date; the window in conf)
+            resp = requests.post(
+                f"{airflow.url}/api/v2/dags/folio_nightly/dagRuns",
+                headers=airflow.headers,
+                json={"logical_date": None, "conf": {"start": str(day), "end": str(day)}},
                 timeout=30,
-            ).json()["dag_runs"]
-            time.sleep(2)
-        assert runs and runs[0]["run_type"] == "scheduled", runs
-        assert requests.get(f"http://127.0.0.1:{ss_port}/health", timeout=30).status_code == 200
-    finally:
-        down = subprocess.run(
-            [FOLIO, "down"], capture_output=True, text=True, env=env, cwd=REPO, timeout=300
-        )
-    assert down.returncode == 0, down.stderr
-    assert "superset" in down.stdout and "airflow-scheduler" in down.stdout
-    for pgid in pids.values():
-        assert not _group(pgid), f"process group {pgid} still runs"
-    assert not list((home / "run").glob("*.pid"))
-    again = subprocess.run([FOLIO, "down"], capture_output=True, text=True, env=env, cwd=REPO)
-    assert "nothing was running" in again.stdout
+            )
+            assert resp.status_code == 200, resp.text
+            run_id = resp.json()["dag_run_id"]
+            rerun = airflow.wait(lambda r: r["dag_run_id"] == run_id, "REST-triggered run", 900)
+            assert rerun["state"] == "success", airflow.failed_tasks(run_id)
+            assert rerun["triggered_by"] == "rest_api"
+            assert fingerprint(home) == history
+
+            # Airflow's metadata is in Postgres: the three runs are there
+            kinds = _query(
+                f"{base}/airflow",
+                "select run_type, state from dag_run where dag_id = 'folio_nightly' order by id",
+            )
+            assert kinds == [("manual", "success"), ("scheduled", "success"), ("manual", "success")]
+
+            # 3. Spark: each run's Spark stage ran its executors on the standalone worker
+            apps = sorted(p.name for p in spark_work.glob("app-*"))
+            assert len(apps) >= 3, apps
+
+            # 4. Superset on Postgres metadata serves every chart from the result: rows,
+            # except where the served mart is empty (45 days hold no labelled churn
+            # examples: no model, no scores yet) or the chart filters them out (failed
+            # checks only, completed funnel cohorts only)
+            password = (home / "superset" / "admin_password").read_text().strip()
+            client = Client(f"http://127.0.0.1:{ss_port}", "admin", password).login()
+            chart_tables = _chart_tables()
+            with duckdb.connect(str(home / "warehouse" / "folio.duckdb"), read_only=True) as con:
+                empty = {t for t, _ in chart_tables.values() if not _rows(con, t)}
+            assert empty <= {"ml_model_versions", "fct_churn_scores", "at_risk_accounts"}, empty
+            failures, with_rows = [], 0
+            for chart in client.charts():
+                resp = client.chart_data(chart["id"])
+                result = resp.json()["result"][0] if resp.status_code == 200 else {}
+                table, filtered = chart_tables[chart["uuid"]]
+                if resp.status_code != 200 or result.get("error"):
+                    failures.append((chart["slice_name"], resp.status_code, resp.text[:300]))
+                elif result["rowcount"]:
+                    with_rows += 1
+                elif table not in empty and not filtered:
+                    failures.append((chart["slice_name"], "no rows", table))
+            assert not failures, failures
+            assert with_rows >= 20, with_rows
+            dashboards = _query(f"{base}/superset", "select count(*) from dashboards")
+            assert dashboards == [(6,)]
+        finally:
+            down = subprocess.run(
+                [FOLIO, "down"], capture_output=True, text=True, env=env, cwd=REPO, timeout=300
+            )
+        assert down.returncode == 0, down.stderr
+        for pgid in pids.values():
+            assert not _group(pgid), f"process group {pgid} still runs"
+        assert not list((home / "run").glob("*.pid"))
