@@ -205,7 +205,7 @@ def run(
     log_path = settings.home / "logs" / f"folio-run-{stamp}.log"
     console.print(
         f"running {orchestration.DAG_ID} for {window} through Airflow "
-        f"(airflow dags test); log: {log_path}"
+        f"(in-process, no logical date); log: {log_path}"
     )
     t0 = time.perf_counter()
     with err.status("airflow is running the DAG..."):

@@ -1,6 +1,6 @@
-"""Airflow as folio drives it: its environment, its metadata DB, and `airflow dags test` runs.
+"""Airflow as folio drives it: its environment, its metadata DB, and in-process DAG runs.
 
-The nightly DAG always runs through Airflow. `folio run` uses `airflow dags test` (one run,
+The nightly DAG always runs through Airflow. `folio run` uses Airflow's `dag.test` (one run,
 in-process, no scheduler needed); the same DAG runs under a scheduler in production.
 """
 
