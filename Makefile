@@ -5,7 +5,7 @@ export FOLIO_HOME ?= $(CURDIR)/data
 VENV := .venv
 FOLIO := $(VENV)/bin/folio
 
-.PHONY: setup run test lint format bench lock clean
+.PHONY: setup run test lint format bench bench-scale lock clean
 
 setup:  ## build .venv and .venv-superset from the locked requirements (idempotent)
 	@bash scripts/setup.sh
@@ -37,6 +37,9 @@ bench: setup  ## benchmarks, each against a peer in the same run
 	@$(VENV)/bin/python bench/bench_publish.py
 	@$(VENV)/bin/python bench/bench_scoring.py
 	@$(VENV)/bin/python bench/bench_superset.py
+
+bench-scale: setup  ## the history run at 1x and 5x the default scale, per stage (~25 min)
+	@$(VENV)/bin/python bench/bench_scale.py --factors 1 5
 
 lock:  ## re-resolve requirements/*.txt from requirements/*.in
 	@bash scripts/setup.sh tools

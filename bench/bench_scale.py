@@ -10,6 +10,7 @@ measured in the same invocation, and which stage grows fastest.
 
     .venv/bin/python bench/bench_scale.py                    # 1x and 10x (about an hour)
     .venv/bin/python bench/bench_scale.py --factors 1 3      # a quicker look
+    .venv/bin/python bench/bench_scale.py --root R --reuse   # a scale already in R is kept
 
 Each home is kept (its path is printed) for `folio status` and the benchmarks that read a
 `make run` home; delete them afterwards.
@@ -108,11 +109,15 @@ def stages(home: Path, sampler: TreeSampler) -> dict[str, dict]:
 
 
 def size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
 
 
-def one_scale(factor: float, root: Path) -> dict:
+def one_scale(factor: float, root: Path, reuse: bool = False) -> dict:
     home = root / f"scale-{factor:g}x"
+    if reuse and (home / "bench_scale.json").exists():
+        return json.loads((home / "bench_scale.json").read_text())
     env = {
         **os.environ,
         "FOLIO_HOME": str(home),
@@ -186,12 +191,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--factors", type=float, nargs="+", default=[1.0, 10.0])
     ap.add_argument("--root", type=Path, default=None, help="where the homes go (a temp dir)")
+    ap.add_argument(
+        "--reuse", action="store_true", help="take a scale's result from an earlier run in --root"
+    )
     args = ap.parse_args()
     root = args.root or Path(tempfile.mkdtemp(prefix="folio-scale-"))
     results = []
     for factor in args.factors:
         print(f"scale {factor:g}x -> {root / f'scale-{factor:g}x'}", flush=True)
-        results.append(one_scale(factor, root))
+        results.append(one_scale(factor, root, args.reuse))
         r = results[-1]
         print(f"  simulate {r['simulate']['seconds']:.0f} s, run {r['run']['seconds']:.0f} s,"
               f" peak {gib(r['run']['peak_rss'])} GiB", flush=True)  # fmt: skip
