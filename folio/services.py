@@ -45,14 +45,18 @@ def _pidfile(settings: Settings, name: str) -> Path:
     return run_dir(settings) / f"{name}.pid"
 
 
+def running_pid(pidfile: Path) -> int | None:
+    """The pid in ``pidfile``, if that process still runs."""
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
 def pid_of(settings: Settings, name: str) -> int | None:
     """The pid of a service this FOLIO_HOME started, if it still runs."""
-    try:
-        pid = int(_pidfile(settings, name).read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-    return pid
+    return running_pid(_pidfile(settings, name))
 
 
 def spawn(settings: Settings, name: str, argv: list[str], env: dict[str, str]) -> Running:

@@ -95,13 +95,7 @@ def _pidfile(settings: Settings) -> Path:
 
 
 def running_pid(settings: Settings) -> int | None:
-    path = _pidfile(settings)
-    try:
-        pid = int(path.read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-    return pid
+    return services.running_pid(_pidfile(settings))
 
 
 def start(settings: Settings, port: int, workers: int = 2, wait_s: float = 120) -> Server:
