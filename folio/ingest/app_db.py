@@ -10,9 +10,18 @@ come from an Airflow connection). Per table and run window ``[start, end]``:
   version already in the lake (same key and ``updated_at``) is skipped, so the overlap
   never duplicates a row. Without earlier partitions, everything before the window is read
   (the initial load).
+- **Rows born in the window, changed after it.** A row created before the window's end
+  but updated after it (a sign-up at 23:50, edited at 00:10, before the 02:00 run) is not
+  in ``[lo, end + 1 day)`` by ``updated_at``, yet the window's Stripe and Segment data
+  already refer to it. Its current version is read too (``created_at`` in ``[start,
+  end + 1 day)``; the initial load reads every row created before the end), so a window's
+  extract holds every row that existed at its end and facts never point at an account the
+  lake lacks. A version the lake already holds outside the window (a re-read of the
+  overlap, that row on the next night, a rerun of a past window) is skipped, so no version
+  sits in two partitions.
 - **Partitions.** A row goes to the partition of its ``updated_at`` day (late rows from
-  before the window go to its first day). Every day of the window is rewritten whole,
-  atomically, so rerunning a day gives the same rows.
+  before the window go to its first day, rows changed after it to its last). Every day of
+  the window is rewritten whole, atomically, so rerunning a day gives the same rows.
 - **Key comparison** on the weekly check day (``FOLIO_KEY_CHECK_WEEKDAY``): keys in the lake
   but gone from the source are hard deletes, written to ``raw/app_db/deleted_rows``; rows in
   the source that the lake lacks (or holds in an older version) although the cursor passed
@@ -139,13 +148,15 @@ def mask_password(url: str) -> None:
 
 
 # ---------------------------------------------------------------- reading the source
-def _conditions(table: sa.Table, lo, hi, keys) -> list:
+def _conditions(table: sa.Table, lo, hi, keys, born) -> list:
     """The rows to read, as portable SQLAlchemy clauses (the driver path)."""
     if keys is not None:
         return [table.c[_pk(table)].in_(keys)]
-    conds = [table.c.updated_at < hi]
+    c = table.c
+    born = c.created_at < hi if lo is None else sa.and_(c.created_at >= born, c.created_at < hi)
+    conds = [sa.or_(c.updated_at < hi, born)]
     if lo is not None:
-        conds.insert(0, table.c.updated_at >= lo)
+        conds.insert(0, c.updated_at >= lo)
     return conds
 
 
@@ -215,16 +226,22 @@ def _copy_bytes(raw: Any, query: bytes) -> io.BytesIO:
     return buf
 
 
-def _fetch_copy(conn: sa.Connection, table: sa.Table, lo, hi, keys) -> pa.Table:
+def _fetch_copy(conn: sa.Connection, table: sa.Table, lo, hi, keys, born) -> pa.Table:
     from psycopg import sql
 
     if keys is not None:
         where = sql.SQL("{} = any({})").format(sql.Identifier(_pk(table)), sql.Literal(keys))
     else:
-        parts = [sql.SQL("updated_at < {}").format(sql.Literal(hi))]
-        if lo is not None:
-            parts.insert(0, sql.SQL("updated_at >= {}").format(sql.Literal(lo)))
-        where = sql.SQL(" and ").join(parts)
+        if lo is None:
+            born = sql.SQL("created_at < {}").format(sql.Literal(hi))
+            where = sql.SQL("(updated_at < {} or {})").format(sql.Literal(hi), born)
+        else:
+            born = sql.SQL("created_at >= {} and created_at < {}").format(
+                sql.Literal(born), sql.Literal(hi)
+            )
+            where = sql.SQL("updated_at >= {} and (updated_at < {} or ({}))").format(
+                sql.Literal(lo), sql.Literal(hi), born
+            )
     return _copy_out(conn, table, [c.name for c in table.columns], where)
 
 
@@ -273,11 +290,13 @@ def _convert(kind: str, v: Any) -> Any:
     raise ValueError(f"{v!r} is not {_WHAT[kind]}")
 
 
-def _fetch_rows(conn: sa.Connection, table: sa.Table, lo, hi, keys) -> tuple[pa.Table, list[dict]]:
+def _fetch_rows(
+    conn: sa.Connection, table: sa.Table, lo, hi, keys, born
+) -> tuple[pa.Table, list[dict]]:
     """Any other database: the driver's raw values, converted and type-checked per row."""
     cols = list(table.columns)
     kinds = [_kind(c) for c in cols]
-    conds = _conditions(table, lo, hi, keys)
+    conds = _conditions(table, lo, hi, keys, born)
     # literal_column: no SQLAlchemy type processing, so a malformed value reaches the check
     query = (
         sa.select(
@@ -307,18 +326,23 @@ def _fetch_rows(conn: sa.Connection, table: sa.Table, lo, hi, keys) -> tuple[pa.
     return pa.Table.from_arrays(arrays, schema=schema), bad
 
 
-def fetch(engine: sa.Engine, table: sa.Table, lo, hi, keys=None) -> tuple[pa.Table, list[dict]]:
-    """Rows with ``lo <= updated_at < hi`` (or the given keys), ordered by key."""
+def fetch(
+    engine: sa.Engine, table: sa.Table, lo, hi, keys=None, born=None
+) -> tuple[pa.Table, list[dict]]:
+    """Rows with ``lo <= updated_at < hi`` and rows created in ``[born, hi)`` but changed
+    since (their current version); without ``lo``, every row created before ``hi``; or the
+    given keys. Ordered by key."""
     if keys is not None and len(keys) > 10_000:  # bounded statements (SQLite's variable limit)
         parts = [
-            fetch(engine, table, lo, hi, keys[i : i + 10_000]) for i in range(0, len(keys), 10_000)
+            fetch(engine, table, lo, hi, keys[i : i + 10_000], born)
+            for i in range(0, len(keys), 10_000)
         ]
         return pa.concat_tables([t for t, _ in parts]), [b for _, bs in parts for b in bs]
     with engine.connect() as conn:
         if _is_psycopg(conn):
             with conn.begin():
-                return _fetch_copy(conn, table, lo, hi, keys), []
-        return _fetch_rows(conn, table, lo, hi, keys)
+                return _fetch_copy(conn, table, lo, hi, keys, born), []
+        return _fetch_rows(conn, table, lo, hi, keys, born)
 
 
 def check_columns(engine: sa.Engine, table: sa.Table) -> list[str]:
@@ -409,7 +433,10 @@ def extract_table(
     stats = TableExtract(new_columns=check_columns(engine, table))
     pk = _pk(table)
     root = settings.lake / "raw" / SOURCE / table.name
-    prior = lake.partitions(root, before=window.start)
+    stored = lake.partitions(root)
+    prior = [f for f in stored if lake.partition_day(f.parent) < window.start]
+    # partitions after the window (a rerun or backfill of a past window): not rewritten
+    later = [f for f in stored if lake.partition_day(f.parent) > window.end]
     start = dt.datetime.combine(window.start, dt.time())
     hi = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time())
     db = duckdb.connect()
@@ -421,17 +448,20 @@ def extract_table(
     lo = None
     if cursor is not None:
         lo = min(cursor, start) - dt.timedelta(minutes=settings.extract_overlap_minutes)
-    data, bad = fetch(engine, table, lo, hi)
+    data, bad = fetch(engine, table, lo, hi, born=start)
     stats.read = data.num_rows + len(bad)
-    # versions the lake already holds (re-read by the overlap) are skipped; they can only
-    # sit in partitions from lo's day on (a row's partition is never before its day)
-    recent = [f for f in prior if lo is not None and lake.partition_day(f.parent) >= lo.date()]
-    if recent and data.num_rows:
+    # a version the lake holds outside the window is skipped: re-read by the overlap, or
+    # kept in a later partition when a past window is rerun. Found by updated_at, not by
+    # partition day (a row changed after its window sits in the window's last partition,
+    # days before its updated_at); Parquet statistics prune the files that cannot hold it
+    outside = prior + later
+    if outside and data.num_rows:
         db.register("fetched", data)
-        data = db.sql(
+        data = db.execute(
             f"select f.* from fetched f anti join (select {pk}, updated_at from read_parquet("
-            f"{_files_sql(recent)})) p on f.{pk} = p.{pk} and f.updated_at = p.updated_at"
-            f" order by f.{pk}"
+            f"{_files_sql(outside)}, union_by_name = true) where updated_at >= ?) p"
+            f" on f.{pk} = p.{pk} and f.updated_at = p.updated_at order by f.{pk}",
+            [lo or dt.datetime.min],
         ).to_arrow_table()
         db.unregister("fetched")
     stats.skipped = stats.read - data.num_rows - len(bad)
@@ -453,11 +483,14 @@ def extract_table(
         bad_days += [check_day] * len(extra_bad)
         stats.hard_deleted = len(deleted)
     db.close()
-    # partition day: the updated_at day, late rows from before the window on its first day;
-    # rows the key comparison recovered: its day
+    # partition day: the updated_at day, late rows from before the window on its first day,
+    # rows created in the window but changed after it on its last; rows the key comparison
+    # recovered: its day
     first = pa.scalar(window.start, pa.date32())
-    day_arr = pc.max_element_wise(
-        pc.fill_null(pc.cast(data["updated_at"], pa.date32()), first), first
+    last = pa.scalar(window.end, pa.date32())
+    day_arr = pc.min_element_wise(
+        pc.max_element_wise(pc.fill_null(pc.cast(data["updated_at"], pa.date32()), first), first),
+        last,
     )
     if isinstance(day_arr, pa.ChunkedArray):
         day_arr = day_arr.combine_chunks()

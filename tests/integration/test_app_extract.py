@@ -112,6 +112,33 @@ def test_updates_soft_deletes_and_the_overlap(home, db):
     assert ids(home, "accounts", D1) == [1, 2, 3]  # D1's versions stay in D1
 
 
+@pytest.mark.parametrize("overlap", [0, 30])
+def test_a_row_born_in_the_window_and_changed_after_it_is_in_the_window(home, db, overlap):
+    def night(day, run_id="r"):
+        return run(home, day, run_id=run_id, extract_overlap_minutes=overlap)
+
+    db.account(1, at(D1, "10:00"))
+    night(D1)
+    db.account(2, at(D2, "23:50"))  # a late sign-up, edited before the night's run
+    db.update(appdb.accounts, 2, status="active", updated_at=at(D3, "00:10"))
+    db.update(appdb.accounts, 1, status="active", updated_at=at(D3, "01:00"))
+    r = night(D2)
+    # account 2 is what D2's Stripe and Segment data refer to: its current version rides
+    # with D2; account 1 was in the lake already and changed after D2: that change is D3's
+    assert [(a["id"], a["status"]) for a in part(home, "accounts", D2)] == [(2, "active")]
+    assert r.details["rows"]["accounts"] == 1
+    r = night(D3)
+    assert ids(home, "accounts", D3) == [1]  # account 2's version is in the lake: not again
+    assert r.details["rows"]["accounts"] == 1
+    # changed again later: the new version is the later day's, as any change
+    db.update(appdb.accounts, 2, status="past_due", updated_at=at(D4, "09:00"))
+    night(D4)
+    assert [(a["id"], a["status"]) for a in part(home, "accounts", D4)] == [(2, "past_due")]
+    # rerunning D2 reads account 2's current version, which D4 holds: never in two days
+    night(D2, run_id="again")
+    assert ids(home, "accounts", D2) == [] and ids(home, "accounts", D4) == [2]
+
+
 def test_a_late_commit_is_caught_by_the_overlap(home, db):
     db.account(1, at(D1, "10:00"))
     run(home, D1)
