@@ -10,11 +10,12 @@ import glob
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+from ports import free_port
 
 
 def _bindir() -> Path:
@@ -25,12 +26,6 @@ def _bindir() -> Path:
             "package (.ci/run does)"
         )
     return Path(found[-1]).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -51,7 +46,7 @@ def postgres_server():
         shutil.chown(sock, "postgres")
         os.chmod(root, 0o755)
         as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     password = secrets.token_urlsafe(16)
     pwfile = root / "pw"
     pwfile.write_text(password + "\n")

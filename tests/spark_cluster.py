@@ -7,7 +7,6 @@ pyspark), in a private work folder, and stopped after.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,12 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pyspark
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ports import free_port
 
 
 def _wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 90) -> None:
@@ -49,7 +43,7 @@ def spark_cluster():
         SPARK_LOG_DIR=str(root / "logs"),
         PYSPARK_PYTHON=sys.executable,
     )
-    port, ui = _free_port(), _free_port()
+    port, ui = free_port(), free_port()
     url = f"spark://127.0.0.1:{port}"
     cls = str(home / "bin" / "spark-class")
     procs = []
@@ -67,7 +61,7 @@ def spark_cluster():
         procs.append(
             subprocess.Popen(
                 [cls, "org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1",
-                 "--cores", "2", "--memory", "2g", "--webui-port", str(_free_port())],
+                 "--cores", "2", "--memory", "2g", "--webui-port", str(free_port())],
                 env=env, stdout=wlog.open("wb"), stderr=subprocess.STDOUT,
             )
         )  # fmt: skip

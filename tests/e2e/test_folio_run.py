@@ -18,6 +18,7 @@ import duckdb
 import pytest
 from conftest import REPO
 from pg import postgres_server
+from ports import free_port
 from webhook import receiver
 
 pytestmark = pytest.mark.slow
@@ -226,7 +227,7 @@ def test_the_gates_hold_against_a_bad_raw_batch_and_a_bad_mart_row(home, tmp_pat
 
 def test_folio_docs_serves_dbt_and_gx_docs_on_loopback(home):
     home, env = home
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [FOLIO, "docs", "--port", str(port)],
         env=env,
@@ -258,12 +259,6 @@ def test_folio_docs_serves_dbt_and_gx_docs_on_loopback(home):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_missing_delivery_fails_the_run_and_is_recorded(home):

@@ -30,6 +30,7 @@ import requests
 import yaml
 from conftest import REPO, fingerprint
 from pg import postgres_server
+from ports import free_port
 from spark_cluster import spark_cluster
 
 from folio.superset.bundle import BUNDLE
@@ -38,12 +39,6 @@ from folio.superset.client import Client
 pytestmark = pytest.mark.slow
 FOLIO = str(Path(sys.executable).with_name("folio"))
 SERVICES = ("airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _group(pgid: int) -> set[int]:
@@ -178,7 +173,7 @@ def test_native_topology_postgres_airflow_spark_cluster_superset(tmp_path):
     now = _away_from_0200()
     day = scheduled_day(now)
     home = tmp_path / "home"
-    af_port, ss_port = _port(), _port()
+    af_port, ss_port = free_port(), free_port()
     with postgres_server() as app_url, spark_cluster() as (master, spark_work):
         base = _databases(app_url, "airflow", "superset")
         env = {

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import duckdb
 import pytest
 import yaml
 from conftest import REPO
+from ports import free_port
 
 from folio.config import Settings
 from folio.pipeline.window import Window
@@ -40,12 +40,6 @@ def folio(*args: str, env: dict) -> subprocess.CompletedProcess:
     )
     assert proc.returncode == 0, f"folio {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
     return proc
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +67,7 @@ def platform(tmp_path_factory):
     publish(settings, "superset-test", window)
 
     init = folio("superset", "init", env=env)
-    port = _port()
+    port = free_port()
     server = service.start(settings, port)
     for user, password in PASSWORDS.items():
         service.add_user(settings, user, user.capitalize(), password)
