@@ -69,11 +69,17 @@ def partitions(
 
 def write_partition(directory: Path, table: pa.Table) -> Path:
     """Replace the partition in ``directory`` with ``table`` (atomically, see module doc)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob(TMP_GLOB):  # left by a killed writer
+    return replace_file(directory / PART, table)
+
+
+def replace_file(final: Path, table: pa.Table) -> Path:
+    """Replace the Parquet file ``final`` with ``table``: a hidden temporary file in the same
+    folder, fsynced, then renamed over it (the module doc's guarantee, for any lake file)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    stem = final.name.removesuffix(".parquet")
+    for stale in final.parent.glob(f".{stem}-*.tmp"):  # left by a killed writer
         stale.unlink(missing_ok=True)
-    final = directory / PART
-    tmp = directory / f".part-{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
+    tmp = final.with_name(f".{stem}-{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     try:
         _write_file(tmp, table)
         os.replace(tmp, final)

@@ -112,10 +112,11 @@ def export_to_lake(settings: Settings) -> int:
 
     One row per version and evaluated model (the baseline, the MLP, and the model that was
     current when the version was trained): what the "model quality by version" chart and
-    ``marts.ml_model_versions`` read. Written under a temporary name, then renamed.
+    ``marts.ml_model_versions`` read. Replaced atomically (``lake.replace_file``).
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from folio.ingest import lake
 
     cur = current(settings)
     rows = []
@@ -165,9 +166,6 @@ def export_to_lake(settings: Settings) -> int:
             ("top_decile_mrr_capture", pa.float64()),
         ]
     )
-    folder = settings.lake / "ml" / "model_versions"
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / ".registry.parquet.tmp"
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
-    os.replace(tmp, folder / "registry.parquet")
+    final = settings.lake / "ml" / "model_versions" / "registry.parquet"
+    lake.replace_file(final, pa.Table.from_pylist(rows, schema=schema))
     return len(rows)

@@ -411,12 +411,11 @@ def _typed(value: Any, typ: Any) -> Any:
 def export_to_lake(path: Path, target: Path) -> dict[str, int]:
     """Each ledger table the ops marts read, whole, to ``target/<table>/ledger.parquet``.
 
-    Written under a temporary name and renamed: dbt never reads half a file.
+    Replaced atomically (``lake.replace_file``): dbt never reads half a file.
     """
-    import os
-
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from folio.ingest import lake
 
     out = {}
     with closing(_connect(path)) as conn:
@@ -430,10 +429,6 @@ def export_to_lake(path: Path, target: Path) -> dict[str, int]:
                 ],
                 schema=schema,
             )
-            folder = target / table
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / ".ledger.parquet.tmp"
-            pq.write_table(data, tmp)
-            os.replace(tmp, folder / "ledger.parquet")
+            lake.replace_file(target / table / "ledger.parquet", data)
             out[table] = data.num_rows
     return out
