@@ -520,8 +520,35 @@ def superset_init() -> None:
             markup=False,
             highlight=False,
         )
-    else:
+    elif where.exists():
         console.print(f"admin exists; its password is in {where}", markup=False, highlight=False)
+    else:  # a new FOLIO_HOME on Superset metadata that was kept (Postgres)
+        console.print(
+            f"admin exists, but {where} is missing (this FOLIO_HOME did not create it):"
+            " `folio superset reset-admin-password` sets a new one",
+            markup=False,
+            highlight=False,
+        )
+
+
+@superset_app.command("reset-admin-password")
+def superset_reset_admin_password() -> None:
+    """Give the Superset admin a new generated password (shown once, kept in the home):
+    after a lost password file, or to rotate it."""
+    import yaml
+
+    from folio.superset import service
+
+    settings = _settings()
+    settings.ensure_home()
+    password = yaml.safe_load(service.provision(settings, "reset-admin-password"))["admin_password"]
+    where = service.home(settings) / "admin_password"
+    console.print(
+        f"Superset admin password reset: user admin, password {password}\n"
+        f"(shown once; kept in {where}, mode 600)",
+        markup=False,
+        highlight=False,
+    )
 
 
 @superset_app.command("export")

@@ -4,6 +4,7 @@
     python -m folio.superset.provision import BUNDLE_DIR
     python -m folio.superset.provision export OUT_DIR      # the bundle back, for git
     python -m folio.superset.provision add-user NAME ROLE  # password on stdin
+    python -m folio.superset.provision reset-admin-password  # a new one, in the home
 
 `folio superset ...` (the pipeline's CLI) calls it with FOLIO_HOME, SUPERSET_HOME and
 SUPERSET_CONFIG_PATH set. It imports nothing from the pipeline (Superset's environment has
@@ -248,6 +249,19 @@ def export_bundle(out: Path) -> list[str]:
     return sorted(written)
 
 
+def reset_admin_password() -> str:
+    """A new generated password for the admin, kept in the home (mode 600); returns it."""
+    from superset import security_manager
+
+    user = security_manager.find_user(username=ADMIN)
+    if user is None:
+        raise SystemExit("no admin user: run `folio superset init` first")
+    password = secrets.token_urlsafe(18)
+    security_manager.reset_password(user.id, password)
+    _write_secret(folio_home() / "superset" / "admin_password", password)
+    return password
+
+
 def add_user(name: str, role: str, password: str) -> None:
     from superset import security_manager
 
@@ -284,6 +298,8 @@ def main(argv: list[str]) -> int:
             report["roles"] = sync_roles()
         elif cmd == "export":
             report["exported"] = export_bundle(Path(args[0]))
+        elif cmd == "reset-admin-password":
+            report["admin_password"] = reset_admin_password()
         elif cmd == "add-user":
             add_user(args[0], args[1], sys.stdin.readline().rstrip("\n"))
             report["user"] = args[0]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import requests
 import yaml
 from conftest import REPO
 from ports import free_port
@@ -121,7 +122,19 @@ def test_init_prints_the_admin_password_once_and_keeps_secrets_private(platform)
 
 def test_a_second_init_changes_nothing_and_import_then_export_round_trips(platform, tmp_path):
     settings, url, env, _ = platform
-    folio("superset", "init", env=env)
+    # ... also on a FOLIO_HOME that lost the admin's password file (the metadata kept it)
+    secret = settings.home / "superset" / "admin_password"
+    old = secret.read_text().strip()
+    secret.unlink()
+    again = folio("superset", "init", env=env).stdout
+    assert "is missing" in again and "folio superset reset-admin-password" in again
+    assert not secret.exists()  # init never changes the password of an existing admin
+    reset = folio("superset", "reset-admin-password", env=env).stdout
+    new = secret.read_text().strip()
+    assert new in reset and "shown once" in reset and new != old and len(new) >= 20
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    with pytest.raises(requests.HTTPError):
+        Client(url, "admin", old).login()
     out = tmp_path / "exported"
     folio("superset", "export", "--out", str(out), env=env)
     committed = {
@@ -239,8 +252,6 @@ def test_sql_lab_reads_the_marts_and_refuses_writes_and_files(platform):
 
 def test_no_default_credentials_and_each_role_stays_in_its_lane(platform):
     settings, url, *_ = platform
-    import requests
-
     for user, password in (("admin", "admin"), ("admin", "general"), ("analyst", "analyst")):
         resp = requests.post(
             f"{url}/api/v1/security/login",
