@@ -153,8 +153,9 @@ def _conditions(table: sa.Table, lo, hi, keys, born) -> list:
     if keys is not None:
         return [table.c[_pk(table)].in_(keys)]
     c = table.c
-    born = c.created_at < hi if lo is None else sa.and_(c.created_at >= born, c.created_at < hi)
-    conds = [sa.or_(c.updated_at < hi, born)]
+    in_window = sa.and_(c.created_at >= (born or hi), c.created_at < hi)
+    created = c.created_at < hi if lo is None else in_window
+    conds = [sa.or_(c.updated_at < hi, created)]
     if lo is not None:
         conds.insert(0, c.updated_at >= lo)
     return conds
@@ -233,14 +234,14 @@ def _fetch_copy(conn: sa.Connection, table: sa.Table, lo, hi, keys, born) -> pa.
         where = sql.SQL("{} = any({})").format(sql.Identifier(_pk(table)), sql.Literal(keys))
     else:
         if lo is None:
-            born = sql.SQL("created_at < {}").format(sql.Literal(hi))
-            where = sql.SQL("(updated_at < {} or {})").format(sql.Literal(hi), born)
+            created = sql.SQL("created_at < {}").format(sql.Literal(hi))
+            where = sql.SQL("(updated_at < {} or {})").format(sql.Literal(hi), created)
         else:
-            born = sql.SQL("created_at >= {} and created_at < {}").format(
+            created = sql.SQL("created_at >= {} and created_at < {}").format(
                 sql.Literal(born), sql.Literal(hi)
             )
             where = sql.SQL("updated_at >= {} and (updated_at < {} or ({}))").format(
-                sql.Literal(lo), sql.Literal(hi), born
+                sql.Literal(lo), sql.Literal(hi), created
             )
     return _copy_out(conn, table, [c.name for c in table.columns], where)
 
