@@ -519,15 +519,22 @@ def superset_init() -> None:
             f"(shown once; kept in {where}, mode 600)",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     elif where.exists():
-        console.print(f"admin exists; its password is in {where}", markup=False, highlight=False)
+        console.print(
+            f"admin exists; its password is in {where}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     else:  # a new FOLIO_HOME on Superset metadata that was kept (Postgres)
         console.print(
             f"admin exists, but {where} is missing (this FOLIO_HOME did not create it):"
             " `folio superset reset-admin-password` sets a new one",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -548,6 +555,7 @@ def superset_reset_admin_password() -> None:
         f"(shown once; kept in {where}, mode 600)",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
 
 
