@@ -458,11 +458,11 @@ def extract_table(
     outside = prior + later
     if outside and data.num_rows:
         db.register("fetched", data)
-        data = db.execute(
+        data = db.sql(
             f"select f.* from fetched f anti join (select {pk}, updated_at from read_parquet("
             f"{_files_sql(outside)}, union_by_name = true) where updated_at >= ?) p"
             f" on f.{pk} = p.{pk} and f.updated_at = p.updated_at order by f.{pk}",
-            [lo or dt.datetime.min],
+            params=[lo or dt.datetime.min],
         ).to_arrow_table()
         db.unregister("fetched")
     stats.skipped = stats.read - data.num_rows - len(bad)
