@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field(
         default="2g", description="Memory of the Spark driver (the job's process), e.g. 2g."
     )
+    spark_max_records_per_file: int = Field(
+        default=5_000_000,
+        ge=0,
+        description="Rows per Parquet file the Spark job writes: a lake day partition is one "
+        "file until it has more rows than this (0: no limit).",
+    )
     events_lookback_days: int = Field(
         default=3,
         ge=0,

@@ -74,6 +74,8 @@ def session(settings: Settings, app_name: str = "folio") -> SparkSession:
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.shuffle.partitions", str(max(4, (os.cpu_count() or 2) * 2)))
         .config("spark.sql.parquet.compression.codec", "zstd")
+        # the job writes a file per day partition; a day past this many rows is split
+        .config("spark.sql.files.maxRecordsPerFile", str(settings.spark_max_records_per_file))
         .config("spark.local.dir", str(settings.home / "spark" / "tmp"))
     )
     try:

@@ -479,7 +479,8 @@ def write(df: DataFrame, path: str, days: list[dt.date]) -> dict[str, int]:
 
     Dynamic partition overwrite replaces the days ``df`` has rows for; a day of the range
     without rows loses its old partition too, so a rerun never leaves stale rows behind.
-    Returns rows per day (zeros included).
+    Returns rows per day (zeros included). Each day is one Parquet file unless it has more
+    rows than ``spark.sql.files.maxRecordsPerFile``.
     """
     import os
     import shutil
@@ -487,7 +488,9 @@ def write(df: DataFrame, path: str, days: list[dt.date]) -> dict[str, int]:
     # every write names its files with a new job id: a day whose folder still lists the
     # same files afterwards was not rewritten, i.e. the frame has no rows for it now
     before = {part: set(os.listdir(part)) for part in _partitions(path, days)}
-    df.write.mode("overwrite").partitionBy("dt").parquet(path)
+    # one file per day (split past spark.sql.files.maxRecordsPerFile), not one per task and
+    # day: every DuckDB read of the lake lists and opens each file of a year's partitions
+    df.repartition("dt").write.mode("overwrite").partitionBy("dt").parquet(path)
     for part, names in before.items():
         if os.path.isdir(part) and set(os.listdir(part)) == names:
             shutil.rmtree(part, ignore_errors=True)

@@ -121,6 +121,38 @@ def test_sessions_exist_for_app_users_and_site_visitors(history):
     assert all(0 <= (t["bounce_rate"] or 0) <= 1 for t in traffic)
 
 
+def test_each_day_is_one_file_until_it_outgrows_the_cap(
+    spark, history, tiny_landing, tmp_path_factory
+):
+    """The lake's day partitions are one Parquet file each (a year of per-task files made
+    every DuckDB read list and open ~4 files a day); a day past the cap is split, no row lost."""
+    home, landing, _ = history
+    for table in ("clean_events", "identities", "app_sessions", "site_sessions"):
+        parts = list((home / "lake" / "events" / table).glob("dt=*"))
+        assert len(parts) > 20, table
+        assert [p.name for p in parts if len(list(p.glob("*.parquet"))) != 1] == [], table
+    busy = (home / "lake" / "events" / "clean_events").glob("dt=*/*.parquet")
+    rows, day = max(
+        (duckdb.sql(f"select count(*) from '{f}'").fetchall()[0][0], f.parent.name[3:])
+        for f in busy
+    )
+    assert rows > 250
+    day = dt.date.fromisoformat(day)
+    split = _home(tmp_path_factory, landing, "split")
+    settings = Settings(home=split, events_lookback_days=0, spark_max_records_per_file=100)
+    try:
+        r = sessionize_events(settings, Window(day, day), "split")
+    finally:  # the session is shared: back to the default cap for the tests after this one
+        spark.conf.set(
+            "spark.sql.files.maxRecordsPerFile", str(Settings().spark_max_records_per_file)
+        )
+    files = list((split / "lake" / "events" / "clean_events" / f"dt={day}").glob("*.parquet"))
+    n = r.details["rows"]["clean_events"]
+    assert n > 200 and len(files) == -(-n // 100)
+    together = duckdb.sql(f"select count(*) from read_parquet({[str(f) for f in files]})")
+    assert together.fetchall() == [(n,)]
+
+
 def test_late_data_day_by_day(spark, tiny_landing, tmp_path_factory):
     """Runs for single days with a 1-day lookback: a message at most a day late lands in its
     true day; one later than that is counted in late_events, never lost."""
