@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -140,6 +141,24 @@ class Settings(BaseSettings):
     force_cpu: bool = Field(
         default=False, description="Score the churn model on the CPU even when a CUDA GPU is seen."
     )
+    duckdb_memory_limit: str = Field(
+        default="80%",
+        description="Memory each DuckDB connection of the pipeline (dbt, the quality checks, "
+        "the extract, publishing) may use before it spills to disk: '8GB', '6GiB' or a share "
+        "of RAM, '50%' (DuckDB's own default is 80%).",
+    )
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_limit(cls, v: str) -> str:
+        if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(%|[kmgt]i?b|b|bytes)\s*", v, re.IGNORECASE):
+            raise ValueError(f"{v!r} is not an amount of memory: give e.g. '8GB', '6GiB' or '50%'")
+        return v.strip()
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """The configuration every DuckDB connection of the pipeline opens with."""
+        return {"memory_limit": self.duckdb_memory_limit}
 
     @field_validator("home", mode="before")
     @classmethod

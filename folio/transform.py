@@ -28,6 +28,7 @@ def dbt_env(settings: Settings):
     values = {
         "FOLIO_HOME": str(settings.home),
         "FOLIO_PII_SALT": settings.pii_salt,
+        "FOLIO_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_TARGET_PATH": str(settings.home / "dbt" / "target"),
         "DBT_LOG_PATH": str(settings.home / "dbt" / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -315,7 +316,9 @@ def _stored_failures(settings: Settings, result: Any, failed: set[str]) -> dict[
     if not tables:
         return {}
     out = {}
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+    with duckdb.connect(
+        str(settings.build_db), read_only=True, config=settings.duckdb_config
+    ) as con:
         for uid, relation in tables.items():
             try:
                 out[uid] = con.execute(f"select * from {relation} limit 5").fetchall()
@@ -328,7 +331,9 @@ def mart_rows(settings: Settings) -> dict[str, int]:
     """Rows per table of the build file's ``marts`` schema."""
     import duckdb
 
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+    with duckdb.connect(
+        str(settings.build_db), read_only=True, config=settings.duckdb_config
+    ) as con:
         tables = [
             t
             for (t,) in con.execute(

@@ -440,7 +440,7 @@ def extract_table(
     later = [f for f in stored if lake.partition_day(f.parent) > window.end]
     start = dt.datetime.combine(window.start, dt.time())
     hi = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time())
-    db = duckdb.connect()
+    db = duckdb.connect(config=settings.duckdb_config)
     cursor = None
     if prior:
         db.execute(f"create view prior as select * from read_parquet({_files_sql(prior)})")

@@ -46,7 +46,7 @@ def _partition_rows(settings: Settings, lake_path: str) -> dict[dt.date, int]:
     files = sorted(root.glob("dt=*/*.parquet"))
     if not files:
         return {}
-    with duckdb.connect() as con:
+    with duckdb.connect(config=settings.duckdb_config) as con:
         rows = con.execute(
             "select file_name, sum(row_group_num_rows) from"
             " (select distinct file_name, row_group_id, row_group_num_rows"
@@ -74,7 +74,7 @@ def window_views(settings: Settings, window: Window, tables: list[str]) -> str:
     path.unlink(missing_ok=True)
     schema = lake_tables()
     days = {f"dt={d}" for d in window.days()}
-    with duckdb.connect(str(path)) as con:
+    with duckdb.connect(str(path), config=settings.duckdb_config) as con:
         for t in tables:
             files = [
                 str(f)
@@ -230,7 +230,9 @@ def validate_marts(settings: Settings, window: Window, run_id: str) -> StageResu
 
     import duckdb
 
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+    with duckdb.connect(
+        str(settings.build_db), read_only=True, config=settings.duckdb_config
+    ) as con:
         present = {
             f"marts.{t}"
             for (t,) in con.execute(

@@ -175,7 +175,7 @@ def run_checkpoint(
     ds = ctx.data_sources.add_sql(
         ds_name,
         connection_string=connection_string,
-        kwargs={"connect_args": {"read_only": True}},
+        kwargs={"connect_args": {"read_only": True, "config": settings.duckdb_config}},
     )
     results: list[CheckResult] = []
     run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))

@@ -24,6 +24,7 @@ from folio.transform import (
     build_marts,
     build_ml_marts,
     build_ops_marts,
+    run_dbt,
     source_freshness,
 )
 
@@ -65,6 +66,13 @@ def test_every_model_and_test_passes_and_is_recorded(built):
     # the marts' rows, per table, are the stage's rows
     assert result.rows == sum(result.details["mart_rows"].values())
     assert result.details["mart_rows"]["fct_app_sessions"] == 0  # no events: empty, not an error
+
+
+def test_the_duckdb_memory_limit_reaches_dbt(built):
+    settings, _ = built
+    limited = Settings(home=settings.home, duckdb_memory_limit="1GiB")
+    res = run_dbt(limited, ["show", "--inline", "select current_setting('memory_limit') as m"])
+    assert res.success and res.result.results[0].agate_table.rows[0][0] == "1.0 GiB"
 
 
 def test_accounts_reconcile_with_the_app_database(built):

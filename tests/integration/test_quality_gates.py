@@ -80,6 +80,26 @@ def test_good_data_passes_both_gates_and_every_result_is_recorded(home):
     assert (home.home / "docs" / "gx" / "index.html").exists()
 
 
+def test_every_duckdb_connection_of_the_gates_has_the_memory_limit(home, monkeypatch):
+    """GX's connections (through duckdb_engine) and the gates' own: all bounded alike."""
+    import duckdb_engine.config
+
+    limited = Settings(home=home.home, duckdb_memory_limit="1GiB")
+    duckdb_engine.config.get_core_config()  # the engine's own probe (a cached settings list)
+    seen = []
+    opened = duckdb.connect
+
+    def connect(*args, **kwargs):
+        con = opened(*args, **kwargs)
+        seen.append(con.sql("select current_setting('memory_limit')").fetchall()[0][0])
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", connect)
+    validate_raw(limited, WINDOW, "m1")
+    validate_marts(limited, WINDOW, "m1")
+    assert len(seen) > 3 and set(seen) == {"1.0 GiB"}
+
+
 def test_a_bad_mart_row_fails_the_gate_naming_suite_expectation_and_rows(home):
     _sql(
         home, "update marts.fct_retention_cohorts set logo_retention = 1.25 where month_offset = 1"

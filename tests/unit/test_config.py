@@ -31,6 +31,15 @@ def test_every_setting_is_documented_in_env_example():
         assert f"FOLIO_{name.upper()}=" in text, name
 
 
+def test_the_duckdb_memory_limit_is_checked_when_read(monkeypatch):
+    monkeypatch.setenv("FOLIO_DUCKDB_MEMORY_LIMIT", "6GiB")
+    assert Settings().duckdb_config == {"memory_limit": "6GiB"}
+    assert Settings(duckdb_memory_limit="50%").duckdb_memory_limit == "50%"
+    monkeypatch.setenv("FOLIO_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="'lots' is not an amount of memory"):
+        Settings()
+
+
 def test_unwritable_home_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
