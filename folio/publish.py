@@ -200,9 +200,8 @@ def publish(settings: Settings, run_id: str, window: Window) -> Publication:
     tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     try:
         counts = _write_snapshot(settings, tmp, run_id, window)
-        publication = read_publication(
-            tmp, settings.duckdb_config
-        )  # audit: reopened read-only, every count checked
+        # audit: reopened read-only, every count checked
+        publication = read_publication(tmp, settings.duckdb_config)
         if publication.row_counts != counts:
             raise FolioError(f"snapshot {tmp} does not hold what was copied")
         os.replace(tmp, final)
