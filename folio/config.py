@@ -141,6 +141,11 @@ class Settings(BaseSettings):
     force_cpu: bool = Field(
         default=False, description="Score the churn model on the CPU even when a CUDA GPU is seen."
     )
+    lake_url: str | None = Field(
+        default=None,
+        description="The lake on object storage, s3://bucket/prefix (credentials and endpoint "
+        "from the AWS_* variables); default: FOLIO_HOME/lake on the local filesystem.",
+    )
     duckdb_memory_limit: str = Field(
         default="80%",
         description="Memory each DuckDB connection of the pipeline (dbt, the quality checks, "
@@ -154,6 +159,18 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(%|[kmgt]i?b|b|bytes)\s*", v, re.IGNORECASE):
             raise ValueError(f"{v!r} is not an amount of memory: give e.g. '8GB', '6GiB' or '50%'")
         return v.strip()
+
+    @field_validator("lake_url")
+    @classmethod
+    def _lake_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#]*)?", v.strip()):
+            raise ValueError(
+                f"{v!r} is not an object-storage URL the lake supports: give s3://bucket/prefix"
+                " (a local lake needs no setting: it is FOLIO_HOME/lake)"
+            )
+        return v.strip().rstrip("/")
 
     @property
     def duckdb_config(self) -> dict[str, str]:
@@ -172,7 +189,33 @@ class Settings(BaseSettings):
 
     @cached_property
     def lake(self) -> Path:
+        """The lake's root: a local ``Path``, or a ``UPath`` on object storage (FOLIO_LAKE_URL).
+
+        Both speak pathlib (``/``, ``glob``, ``exists``, ``open``); ``str()`` of a remote one is
+        its URL, which DuckDB (through :meth:`lake_filesystem`) and Spark (``s3a``) both read.
+        """
+        if self.lake_url:
+            from upath import UPath
+
+            return UPath(self.lake_url)  # type: ignore[return-value]
         return self.home / "lake"
+
+    @property
+    def lake_is_remote(self) -> bool:
+        return self.lake_url is not None
+
+    def lake_filesystem(self):  # -> fsspec.AbstractFileSystem | None
+        """The lake's fsspec filesystem when it is remote (DuckDB registers it); None if local.
+
+        Its listings are cached (without them every file read costs a HEAD request: 15x
+        slower reads) and dropped here, at each use: Spark writes the lake behind this
+        process's back, and fsspec shares one instance per process (dbt's ``fs: s3`` too).
+        """
+        if not self.lake_is_remote:
+            return None
+        fs = self.lake.fs  # type: ignore[attr-defined]
+        fs.invalidate_cache()
+        return fs
 
     @cached_property
     def warehouse(self) -> Path:

@@ -104,11 +104,11 @@ def _fsync_dir(path: Path) -> None:
 
 def _write_snapshot(settings: Settings, tmp: Path, run_id: str, window: Window) -> dict[str, int]:
     """Copy the build file's marts into ``tmp`` with ``meta.publication``; checkpoint, close."""
-    import duckdb
+    from folio import duck
 
     if not settings.build_db.exists():
         raise FolioError(f"no build file to publish: {settings.build_db} (run the dbt stage)")
-    with duckdb.connect(str(tmp), config=settings.duckdb_config) as con:
+    with duck.connect(settings, tmp) as con:
         con.execute(f"attach '{settings.build_db}' as build (read_only)")
         tables = [
             t
@@ -148,13 +148,14 @@ def _write_snapshot(settings: Settings, tmp: Path, run_id: str, window: Window) 
     return counts
 
 
-def read_publication(path: Path, config: dict[str, str] | None = None) -> Publication:
-    """``meta.publication`` of a snapshot, opened read-only (with the DuckDB ``config``);
-    FolioError if it is not one."""
+def read_publication(path: Path, settings: Settings) -> Publication:
+    """``meta.publication`` of a snapshot, opened read-only; FolioError if it is not one."""
     import duckdb
 
+    from folio import duck
+
     try:
-        with duckdb.connect(str(path), read_only=True, config=config or {}) as con:
+        with duck.connect(settings, path, read_only=True) as con:
             row = con.execute("select * from meta.publication").fetchall()
             tables = {
                 t: con.execute(f'select count(*) from marts."{t}"').fetchall()[0][0]
@@ -201,7 +202,7 @@ def publish(settings: Settings, run_id: str, window: Window) -> Publication:
     try:
         counts = _write_snapshot(settings, tmp, run_id, window)
         # audit: reopened read-only, every count checked
-        publication = read_publication(tmp, settings.duckdb_config)
+        publication = read_publication(tmp, settings)
         if publication.row_counts != counts:
             raise FolioError(f"snapshot {tmp} does not hold what was copied")
         os.replace(tmp, final)
@@ -210,7 +211,7 @@ def publish(settings: Settings, run_id: str, window: Window) -> Publication:
         tmp.unlink(missing_ok=True)
     _serve(settings, final)
     prune(settings)
-    return read_publication(final, settings.duckdb_config)
+    return read_publication(final, settings)
 
 
 def snapshots(settings: Settings) -> list[Publication]:
@@ -218,7 +219,7 @@ def snapshots(settings: Settings) -> list[Publication]:
     out = []
     for path in snapshots_dir(settings).glob("*.duckdb"):
         try:
-            out.append(read_publication(path, settings.duckdb_config))
+            out.append(read_publication(path, settings))
         except FolioError:
             continue
     return sorted(out, key=lambda p: p.published_at, reverse=True)
@@ -226,7 +227,7 @@ def snapshots(settings: Settings) -> list[Publication]:
 
 def current(settings: Settings) -> Publication | None:
     served = served_path(settings)
-    return read_publication(served, settings.duckdb_config) if served.exists() else None
+    return read_publication(served, settings) if served.exists() else None
 
 
 def is_served(settings: Settings, path: Path) -> bool:
@@ -266,4 +267,4 @@ def rollback(settings: Settings, to_run: str | None = None) -> Publication:
             raise FolioError("no earlier snapshot to roll back to")
         target = older[0]
     _serve(settings, target.path)
-    return read_publication(served_path(settings), settings.duckdb_config)
+    return read_publication(served_path(settings), settings)

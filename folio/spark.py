@@ -52,6 +52,31 @@ def check_master(master: str, timeout: float = 5.0) -> None:
     )
 
 
+def lake_conf(settings: Settings) -> dict[str, str]:
+    """Hadoop settings for a lake on S3 (``FOLIO_LAKE_URL``): Spark writes its ``s3://`` URL
+    through S3A, at the endpoint the other engines use (``AWS_ENDPOINT_URL_S3`` or
+    ``AWS_ENDPOINT_URL``; path-style addressing, as MinIO and other S3 servers want).
+
+    The S3A classes (``hadoop-aws`` and its AWS SDK) are not in pyspark's wheel: they come
+    from the cluster's Hadoop, or ``spark.jars`` in ``$SPARK_CONF_DIR/spark-defaults.conf``
+    (see the README's runbook), as do credentials providers and timeouts.
+    """
+    if not settings.lake_is_remote:
+        return {}
+    conf = {"spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem"}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        conf["spark.hadoop.fs.s3a.endpoint"] = endpoint
+        conf["spark.hadoop.fs.s3a.path.style.access"] = "true"
+        conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(
+            endpoint.startswith("https://")
+        ).lower()
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        conf["spark.hadoop.fs.s3a.endpoint.region"] = region
+    return conf
+
+
 def session(settings: Settings, app_name: str = "folio") -> SparkSession:
     """Start (or reuse) the Spark session; a clear error if Java or the master fails."""
     check_java()
@@ -78,6 +103,8 @@ def session(settings: Settings, app_name: str = "folio") -> SparkSession:
         .config("spark.sql.files.maxRecordsPerFile", str(settings.spark_max_records_per_file))
         .config("spark.local.dir", str(settings.home / "spark" / "tmp"))
     )
+    for key, value in lake_conf(settings).items():
+        builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
         spark.range(1).count()  # a round trip: the master accepted us and runs tasks

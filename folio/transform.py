@@ -14,6 +14,7 @@ import os
 from contextlib import contextmanager
 from typing import Any
 
+from folio import duck
 from folio.config import FolioError, QualityGateError, Settings
 from folio.pipeline import ledger
 from folio.pipeline.stages import StageResult
@@ -29,6 +30,9 @@ def dbt_env(settings: Settings):
         "FOLIO_HOME": str(settings.home),
         "FOLIO_PII_SALT": settings.pii_salt,
         "FOLIO_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "FOLIO_LAKE": str(settings.lake),
+        # the lake on object storage: the target that registers its filesystem with DuckDB
+        "FOLIO_DBT_TARGET": "build_s3" if settings.lake_is_remote else "build",
         "DBT_TARGET_PATH": str(settings.home / "dbt" / "target"),
         "DBT_LOG_PATH": str(settings.home / "dbt" / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -77,6 +81,7 @@ def run_dbt(settings: Settings, args: list[str], window: Window | None = None) -
     from dbt.cli.main import dbtRunner
 
     settings.warehouse.mkdir(parents=True, exist_ok=True)
+    settings.lake_filesystem()  # a remote lake: listings cached before Spark ran are dropped
     with dbt_env(settings):
         argv = [*args]
         if window is not None:
@@ -316,9 +321,7 @@ def _stored_failures(settings: Settings, result: Any, failed: set[str]) -> dict[
     if not tables:
         return {}
     out = {}
-    with duckdb.connect(
-        str(settings.build_db), read_only=True, config=settings.duckdb_config
-    ) as con:
+    with duck.connect(settings, settings.build_db, read_only=True) as con:
         for uid, relation in tables.items():
             try:
                 out[uid] = con.execute(f"select * from {relation} limit 5").fetchall()
@@ -329,11 +332,7 @@ def _stored_failures(settings: Settings, result: Any, failed: set[str]) -> dict[
 
 def mart_rows(settings: Settings) -> dict[str, int]:
     """Rows per table of the build file's ``marts`` schema."""
-    import duckdb
-
-    with duckdb.connect(
-        str(settings.build_db), read_only=True, config=settings.duckdb_config
-    ) as con:
+    with duck.connect(settings, settings.build_db, read_only=True) as con:
         tables = [
             t
             for (t,) in con.execute(

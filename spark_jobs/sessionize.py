@@ -446,16 +446,59 @@ def read_lines(spark: SparkSession, paths: list[str]) -> DataFrame:
 OUTPUTS = ("clean_events", "app_sessions", "site_sessions", "site_traffic_daily", "identities")
 
 
-def _partitions(root: str, days: list[dt.date]) -> list[str]:
-    """The existing partition folders ``<root>/dt=<day>`` of the given days."""
-    import os
+class Files:
+    """The lake's files through Hadoop's FileSystem API: a local path, ``s3://``/``s3a://``
+    or ``hdfs://``, whatever the session's Hadoop configuration reaches (the same code the
+    executors write with), not the driver's local filesystem."""
 
-    return [f"{root}/dt={d}" for d in days if os.path.isdir(f"{root}/dt={d}")]
+    def __init__(self, spark: SparkSession):
+        self._jvm = spark.sparkContext._jvm
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+
+    def _fs(self, path: str):
+        p = self._jvm.org.apache.hadoop.fs.Path(path)
+        return p.getFileSystem(self._conf), p
+
+    def is_dir(self, path: str) -> bool:
+        fs, p = self._fs(path)
+        return bool(fs.exists(p)) and fs.getFileStatus(p).isDirectory()
+
+    def names(self, path: str) -> set[str]:
+        """The names in a folder (none: an empty set)."""
+        fs, p = self._fs(path)
+        if not fs.exists(p):
+            return set()
+        return {st.getPath().getName() for st in fs.listStatus(p)}
+
+    def any(self, pattern: str) -> bool:
+        """A file matches the glob ``pattern``."""
+        fs, p = self._fs(pattern)
+        found = fs.globStatus(p)
+        return found is not None and len(found) > 0
+
+    def modified(self, path: str) -> float:
+        """Newest modification time (epoch seconds) of ``path`` or any file under it
+        (object stores give folders no time of their own)."""
+        fs, p = self._fs(path)
+        newest = fs.getFileStatus(p).getModificationTime()
+        files = fs.listFiles(p, True)
+        while files.hasNext():
+            newest = max(newest, files.next().getModificationTime())
+        return newest / 1000
+
+    def remove(self, path: str) -> None:
+        fs, p = self._fs(path)
+        fs.delete(p, True)
+
+
+def _partitions(files: Files, root: str, days: list[dt.date]) -> list[str]:
+    """The existing partition folders ``<root>/dt=<day>`` of the given days."""
+    return [f"{root}/dt={d}" for d in days if files.is_dir(f"{root}/dt={d}")]
 
 
 def read_days(spark: SparkSession, root: str, days: list[dt.date], like: DataFrame) -> DataFrame:
     """The partitions ``days`` of ``root`` as written; none written: no rows, ``like``'s columns."""
-    parts = _partitions(root, days)
+    parts = _partitions(Files(spark), root, days)
     if not parts:
         return like.limit(0)
     return spark.read.option("basePath", root).parquet(*parts)
@@ -466,7 +509,7 @@ def written_rows(spark: SparkSession, path: str, days: list[dt.date]) -> dict[st
 
     Read back from the Parquet files (the row counts in their footers), not recomputed.
     """
-    parts = _partitions(path, days)
+    parts = _partitions(Files(spark), path, days)
     counts = {}
     if parts:
         back = spark.read.option("basePath", path).parquet(*parts)
@@ -482,18 +525,16 @@ def write(df: DataFrame, path: str, days: list[dt.date]) -> dict[str, int]:
     Returns rows per day (zeros included). Each day is one Parquet file unless it has more
     rows than ``spark.sql.files.maxRecordsPerFile``.
     """
-    import os
-    import shutil
-
+    files = Files(df.sparkSession)
     # every write names its files with a new job id: a day whose folder still lists the
     # same files afterwards was not rewritten, i.e. the frame has no rows for it now
-    before = {part: set(os.listdir(part)) for part in _partitions(path, days)}
+    before = {part: files.names(part) for part in _partitions(files, path, days)}
     # one file per day (split past spark.sql.files.maxRecordsPerFile), not one per task and
     # day: every DuckDB read of the lake lists and opens each file of a year's partitions
     df.repartition("dt").write.mode("overwrite").partitionBy("dt").parquet(path)
     for part, names in before.items():
-        if os.path.isdir(part) and set(os.listdir(part)) == names:
-            shutil.rmtree(part, ignore_errors=True)
+        if files.is_dir(part) and files.names(part) == names:
+            files.remove(part)
     return written_rows(df.sparkSession, path, days)
 
 
@@ -506,9 +547,10 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
     the clean events and sessions back as written.
     """
     import os
-    import shutil
+    import time
     import uuid
 
+    files = Files(spark)
     arrival_days = [
         params.range_start + dt.timedelta(days=k)
         for k in range((params.end - params.range_start).days + 1)
@@ -522,30 +564,30 @@ def run(spark: SparkSession, landing: str, lake: str, params: Params) -> dict:
     if not paths:  # no events at all: the range's partitions are emptied, zeros recorded
         roots = [f"{lake}/events/{t}" for t in (*OUTPUTS, "late_events")]
         for root in [*roots, f"{lake}/quarantine/segment/messages"]:
-            for part in _partitions(root, days):
-                shutil.rmtree(part, ignore_errors=True)
+            for part in _partitions(files, root, days):
+                files.remove(part)
         zero = {str(d): 0 for d in days}
         return {"files": 0, "lines": 0, "outputs": {t: dict(zero) for t in OUTPUTS}}
-    _remove_stale_staging(f"{lake}/_staging")
-    staging = f"{lake}/_staging/segment-{uuid.uuid4().hex}"
+    _remove_stale_staging(files, f"{lake}/_staging")
+    staging = f"{lake}/_staging/segment-{int(time.time())}-{uuid.uuid4().hex}"
     try:
         return _run(spark, paths, staging, lake, params, days)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        files.remove(staging)
 
 
-def _remove_stale_staging(root: str, older_than_hours: float = 6) -> None:
-    """Staging folders a killed run left behind (a live run's folder is younger)."""
-    import os
-    import shutil
+def _remove_stale_staging(files: Files, root: str, older_than_hours: float = 6) -> None:
+    """Staging folders a killed run left behind (a live run's folder is younger: its name
+    holds its start time, else its newest file's time tells)."""
+    import re
     import time
 
-    if not os.path.isdir(root):
-        return
-    for name in os.listdir(root):
-        path = os.path.join(root, name)
-        if time.time() - os.path.getmtime(path) > older_than_hours * 3600:
-            shutil.rmtree(path, ignore_errors=True)
+    for name in files.names(root):
+        started = re.fullmatch(r"segment-(\d+)-[0-9a-f]+", name)
+        path = f"{root}/{name}"
+        born = int(started.group(1)) if started else files.modified(path)
+        if time.time() - born > older_than_hours * 3600:
+            files.remove(path)
 
 
 def _run(
@@ -556,8 +598,6 @@ def _run(
     params: Params,
     days: list[dt.date],
 ) -> dict:
-    import glob
-
     # the raw line is kept only where it goes to quarantine: the staged frame stays slim
     event_times(parse(read_lines(spark, paths))).withColumn(
         "value", F.when(F.col("reason").isNotNull(), F.col("value"))
@@ -602,7 +642,7 @@ def _run(
     known = ids
     ids_root = f"{lake}/events/identities"
     # (a folder can exist without files: runs whose days had no identify call)
-    if glob.glob(f"{ids_root}/dt=*/*.parquet"):
+    if Files(spark).any(f"{ids_root}/dt=*/*.parquet"):
         earlier = (
             spark.read.parquet(ids_root)
             .where(F.col("dt") < F.lit(params.range_start))

@@ -13,7 +13,8 @@
 -#}
 {% macro create_lake_views() %}
     {% if execute %}
-        {% set lake = env_var('FOLIO_HOME', '../data') ~ '/lake' %}
+        {#- FOLIO_LAKE: the lake's root, a path or an s3:// URL (the pipeline sets it) -#}
+        {% set lake = env_var('FOLIO_LAKE', env_var('FOLIO_HOME', '../data') ~ '/lake') %}
         {% do run_query('create schema if not exists lake') %}
         {% for source in graph.sources.values() if source.meta.get('lake_path') %}
             {% set files = lake ~ '/' ~ source.meta['lake_path'] ~ '/'

@@ -51,6 +51,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
+from folio import duck
 from folio.config import FolioError, Settings
 from folio.ingest import lake
 from folio.pipeline import ledger
@@ -440,7 +441,7 @@ def extract_table(
     later = [f for f in stored if lake.partition_day(f.parent) > window.end]
     start = dt.datetime.combine(window.start, dt.time())
     hi = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time())
-    db = duckdb.connect(config=settings.duckdb_config)
+    db = duck.connect(settings)
     cursor = None
     if prior:
         db.execute(f"create view prior as select * from read_parquet({_files_sql(prior)})")

@@ -7,6 +7,10 @@ they read ``*.parquet``) sees the old file or the new one, never a half-written 
 killed writer leaves only a ``.part-*.tmp`` file, which the next write of that partition
 removes. The folder itself is not fsynced: after a power cut a rename may be lost, which
 leaves the previous complete file (the rerun of the night rewrites it).
+
+On object storage (``FOLIO_LAKE_URL``, a ``UPath`` root) there is no rename: a file is
+encoded in memory and stored with one PUT, and an object store shows a reader the old
+object or the new one, never part of one. Nothing is written on an encoding error.
 """
 
 from __future__ import annotations
@@ -50,20 +54,30 @@ def partition_day(path: Path) -> dt.date | None:
         return None
 
 
+def is_local(path: Path) -> bool:
+    """A path of the local filesystem (a remote lake's paths are ``UPath``, not ``Path``)."""
+    return isinstance(path, Path)
+
+
 def partitions(
     root: Path, before: dt.date | None = None, upto: dt.date | None = None
 ) -> list[Path]:
     """The partition files under a table root, oldest first, optionally bounded by day."""
-    if not root.is_dir():
-        return []
+    if is_local(root):
+        if not root.is_dir():
+            return []
+        found = [d / PART for d in root.iterdir()]
+    else:  # one listing, not a request per day; fresh (Spark writes behind our back)
+        root.fs.invalidate_cache(root.path)
+        found = list(root.glob(f"dt=*/{PART}"))
     out = []
-    for d in root.iterdir():
-        day = partition_day(d)
+    for f in found:
+        day = partition_day(f.parent)
         if day is None or (before and day >= before) or (upto and day > upto):
             continue
-        f = d / PART
-        if f.exists():
-            out.append((day, f))
+        if is_local(f) and not f.exists():  # a folder without its file
+            continue
+        out.append((day, f))
     return [f for _, f in sorted(out)]
 
 
@@ -74,7 +88,13 @@ def write_partition(directory: Path, table: pa.Table) -> Path:
 
 def replace_file(final: Path, table: pa.Table) -> Path:
     """Replace the Parquet file ``final`` with ``table``: a hidden temporary file in the same
-    folder, fsynced, then renamed over it (the module doc's guarantee, for any lake file)."""
+    folder, fsynced, then renamed over it (the module doc's guarantee, for any lake file);
+    on object storage one PUT of the whole file."""
+    if not is_local(final):
+        buf = pa.BufferOutputStream()
+        pq.write_table(table, buf, compression="zstd", write_statistics=True)
+        final.fs.pipe_file(final.path, buf.getvalue().to_pybytes())
+        return final
     final.parent.mkdir(parents=True, exist_ok=True)
     stem = final.name.removesuffix(".parquet")
     for stale in final.parent.glob(f".{stem}-*.tmp"):  # left by a killed writer
@@ -98,6 +118,11 @@ def _write_file(path: Path, table: pa.Table) -> None:
 
 def remove_partition(directory: Path) -> None:
     """Drop a partition (a rerun found nothing for it): the file, stale temporaries, the folder."""
+    if not is_local(directory):  # no folders on object storage: the object is the partition
+        f = directory / PART
+        if f.exists():
+            f.unlink()
+        return
     if not directory.is_dir():
         return
     for f in [directory / PART, *directory.glob(TMP_GLOB)]:

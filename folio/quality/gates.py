@@ -20,6 +20,7 @@ import math
 import statistics
 from typing import Any
 
+from folio import duck
 from folio.config import FolioError, QualityGateError, Settings
 from folio.pipeline import ledger
 from folio.pipeline.stages import StageResult
@@ -40,13 +41,11 @@ def _view_name(lake_path: str) -> str:
 
 def _partition_rows(settings: Settings, lake_path: str) -> dict[dt.date, int]:
     """Rows per ``dt=`` partition of a lake table, from the Parquet footers."""
-    import duckdb
-
     root = settings.lake / lake_path
     files = sorted(root.glob("dt=*/*.parquet"))
     if not files:
         return {}
-    with duckdb.connect(config=settings.duckdb_config) as con:
+    with duck.connect(settings) as con:
         rows = con.execute(
             "select file_name, sum(row_group_num_rows) from"
             " (select distinct file_name, row_group_id, row_group_num_rows"
@@ -67,14 +66,12 @@ def window_views(settings: Settings, window: Window, tables: list[str]) -> str:
     no partition in the window is a typed empty view (its columns from the source YAML).
     The file holds no data and is rewritten by every run; returns its connection string.
     """
-    import duckdb
-
     path = settings.home / "quality" / "lake_window.duckdb"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     schema = lake_tables()
     days = {f"dt={d}" for d in window.days()}
-    with duckdb.connect(str(path), config=settings.duckdb_config) as con:
+    with duck.connect(settings, path) as con:
         for t in tables:
             files = [
                 str(f)
@@ -228,11 +225,7 @@ def validate_marts(settings: Settings, window: Window, run_id: str) -> StageResu
                 params |= _bounds(exp, served[name])
         return params, skipped
 
-    import duckdb
-
-    with duckdb.connect(
-        str(settings.build_db), read_only=True, config=settings.duckdb_config
-    ) as con:
+    with duck.connect(settings, settings.build_db, read_only=True) as con:
         present = {
             f"marts.{t}"
             for (t,) in con.execute(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from folio import duck
 from folio.config import FolioError, Settings
 from folio.quality.suites import (
     Checkpoint,
@@ -167,6 +168,8 @@ def run_checkpoint(
 
     def track(dbapi_connection: Any, _record: Any) -> None:
         opened.append(dbapi_connection)
+        if hasattr(dbapi_connection, "register_filesystem"):  # the views read a remote lake
+            duck.register_lake(settings, dbapi_connection)
 
     sa_event.listen(sa.engine.Engine, "connect", track)
     ds_name = f"folio_{cp.name}"

@@ -1,7 +1,9 @@
 """End-to-end idempotency of folio_nightly, through Airflow, on a small simulated history.
 
 - the same day run twice gives the same marts;
-- a 3-day backfill as one run gives the same marts as three nightly runs.
+- a 3-day backfill as one run gives the same marts as three nightly runs;
+- the same backfill with the lake moved to object storage (a local S3 server), Spark
+  writing it through S3A, gives the same marts again.
 
 Every published mart is compared by row count and an order-independent checksum (the
 sorted md5 of every row). The ops marts are left out on purpose: they record the runs
@@ -26,8 +28,8 @@ pytestmark = pytest.mark.slow
 FOLIO = str(Path(sys.executable).with_name("folio"))
 
 
-def folio(*args: str, home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FOLIO_HOME": str(home), "FOLIO_RETRY_DELAY_SECONDS": "1"}
+def folio(*args: str, home: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env or {}), "FOLIO_HOME": str(home), "FOLIO_RETRY_DELAY_SECONDS": "1"}
     proc = subprocess.run(
         [FOLIO, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=900
     )
@@ -51,18 +53,23 @@ def base(tmp_path_factory) -> Path:
         for table in ("plans", "accounts", "users", "portfolio_sites", "images"):
             conn.execute(f"update {table} set updated_at = created_at")
     folio("run", "--start", "2026-03-01", "--end", "2026-04-16", home=home)
+    shutil.copytree(home, home.parent / "through-0416", symlinks=True)  # tests rerun from here
     return home
 
 
-def test_three_nightly_runs_equal_one_backfill_and_a_rerun_changes_nothing(base):
-    backfill = base.parent / "b"
-    shutil.copytree(base, backfill, symlinks=True)
+@pytest.fixture(scope="module")
+def backfilled(base) -> dict:
+    """Marts of the days 04-17..04-19 loaded as one backfill run."""
+    home = base.parent / "b"
+    shutil.copytree(base.parent / "through-0416", home, symlinks=True)
+    folio("run", "--start", "2026-04-17", "--end", "2026-04-19", home=home)
+    return fingerprint(home)
 
+
+def test_three_nightly_runs_equal_one_backfill_and_a_rerun_changes_nothing(base, backfilled):
     for day in ("2026-04-17", "2026-04-18", "2026-04-19"):
         folio("run", "--date", day, home=base)
     nightly = fingerprint(base)
-    folio("run", "--start", "2026-04-17", "--end", "2026-04-19", home=backfill)
-    backfilled = fingerprint(backfill)
 
     assert len(nightly) == 17 and sum(rows for rows, _ in nightly.values()) > 500
     # every mart has rows but the churn marts (labels need 30 days after an as-of date, and
@@ -78,3 +85,52 @@ def test_three_nightly_runs_equal_one_backfill_and_a_rerun_changes_nothing(base)
     with duckdb.connect(str(base / "warehouse" / "folio.duckdb"), read_only=True) as con:
         interval = con.execute("select interval_start, interval_end from meta.publication")
         assert interval.fetchall() == [(dt.date(2026, 4, 19), dt.date(2026, 4, 19))]
+
+
+def test_the_lake_moved_to_object_storage_gives_the_same_marts(base, backfilled):
+    """The runbook's move: copy the lake to the bucket, set FOLIO_LAKE_URL, run on.
+
+    The backfill of 04-17..04-19 then reads the history from S3 (the extract's cursor, the
+    gates' trailing volumes, dbt's sources, Spark's earlier identities) and writes every
+    lake table there, Spark through S3A; its marts equal those of the local lake.
+    """
+    import fsspec
+    from s3 import s3_server
+
+    home = base.parent / "s3"
+    shutil.copytree(base.parent / "through-0416", home, symlinks=True)
+    with s3_server(spark=True) as env:
+        s3 = fsspec.filesystem(
+            "s3",
+            key=env["AWS_ACCESS_KEY_ID"],
+            secret=env["AWS_SECRET_ACCESS_KEY"],
+            client_kwargs={"endpoint_url": env["AWS_ENDPOINT_URL_S3"]},
+            skip_instance_cache=True,
+        )
+        lake_url = env["FOLIO_LAKE_URL"]
+        s3.put(str(home / "lake") + "/", lake_url, recursive=True)
+        moved = len(s3.find(lake_url))
+        assert moved == sum(1 for f in (home / "lake").rglob("*") if f.is_file())
+        shutil.rmtree(home / "lake")
+
+        folio("run", "--start", "2026-04-17", "--end", "2026-04-19", home=home, env=env)
+
+        assert fingerprint(home) == backfilled
+        s3.invalidate_cache()  # it listed the bucket before the run
+        assert not (home / "lake").exists()  # every lake write went to the bucket
+        # the run wrote the same day partitions to the bucket as the local backfill to disk
+        days = ("dt=2026-04-17", "dt=2026-04-18", "dt=2026-04-19")
+        local_lake = base.parent / "b" / "lake"
+        local = {
+            str(f.parent.relative_to(local_lake))
+            for f in local_lake.rglob("*.parquet")
+            if f.parent.name in days
+        }
+        prefix = lake_url.removeprefix("s3://") + "/"
+        remote = {
+            f.removeprefix(prefix).rsplit("/", 1)[0]
+            for f in s3.find(lake_url)
+            if f.rsplit("/", 2)[-2] in days
+        }
+        assert remote == local and {"events/clean_events/dt=2026-04-19"} <= local
+        assert len(s3.find(lake_url)) > moved

@@ -45,3 +45,21 @@ def test_unwritable_home_is_a_clear_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(FolioError, match="not writable"):
         Settings(home=blocker / "home").ensure_home()
+
+
+def test_the_lake_is_local_unless_an_s3_url_is_given(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    monkeypatch.setenv("FOLIO_HOME", str(tmp_path))
+    local = Settings()
+    assert local.lake == tmp_path / "lake" and isinstance(local.lake, Path)
+    assert not local.lake_is_remote and local.lake_filesystem() is None
+    monkeypatch.setenv("FOLIO_LAKE_URL", "s3://folio-lake/nightly/lake/")
+    remote = Settings()
+    assert remote.lake_is_remote and not isinstance(remote.lake, Path)
+    assert str(remote.lake / "raw" / "stripe") == "s3://folio-lake/nightly/lake/raw/stripe"
+    assert remote.lake_filesystem().protocol[0] == "s3"
+    for bad in ("/data/lake", "gs://bucket/lake", "s3://", "s3://Bad_Bucket/x"):
+        monkeypatch.setenv("FOLIO_LAKE_URL", bad)
+        with pytest.raises(ValueError, match="not an object-storage URL the lake supports"):
+            Settings()

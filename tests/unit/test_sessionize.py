@@ -169,17 +169,23 @@ def test_out_of_order_arrival_gives_the_same_sessions(spark):
     assert in_order == again and in_order[0]["page_count"] == 4
 
 
-def test_a_killed_runs_staging_is_removed_by_a_later_run(tmp_path):
+def test_a_killed_runs_staging_is_removed_by_a_later_run(spark, tmp_path):
     import os
     import time
 
-    old, young = tmp_path / "segment-old", tmp_path / "segment-young"
-    for d in (old, young):
+    now = int(time.time())
+    old, young = tmp_path / f"segment-{now - 7 * 3600}-ab12", tmp_path / f"segment-{now}-cd34"
+    # an older run's folder, named without its start time: its newest file's time tells
+    unnamed_old, unnamed_young = tmp_path / "segment-old", tmp_path / "segment-young"
+    for d in (old, young, unnamed_old, unnamed_young):
         (d / "part").mkdir(parents=True)
-    past = time.time() - 7 * 3600
-    os.utime(old, (past, past))
-    S._remove_stale_staging(str(tmp_path))
-    assert not old.exists() and young.exists()
+        (d / "part" / "f.parquet").write_bytes(b"x")
+    past = now - 7 * 3600
+    for p in (unnamed_old, unnamed_old / "part", unnamed_old / "part" / "f.parquet"):
+        os.utime(p, (past, past))
+    os.utime(unnamed_young, (past, past))  # an old folder with a new file: still in use
+    S._remove_stale_staging(S.Files(spark), str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([young.name, unnamed_young.name])
 
 
 def test_a_day_with_app_events_only_has_no_site_sessions_and_no_error(spark, tmp_path):
