@@ -81,7 +81,8 @@ def run_dbt(settings: Settings, args: list[str], window: Window | None = None) -
     from dbt.cli.main import dbtRunner
 
     settings.warehouse.mkdir(parents=True, exist_ok=True)
-    settings.lake_filesystem()  # a remote lake: listings cached before Spark ran are dropped
+    if settings.lake_is_remote:  # file listings cached before Spark wrote the lake: dropped
+        settings.lake.fs.invalidate_cache()  # type: ignore[attr-defined]
     with dbt_env(settings):
         argv = [*args]
         if window is not None:
