@@ -8,7 +8,6 @@ the S3A connector on Spark's classpath, as an operator would on a real deploymen
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -106,18 +105,3 @@ def s3_server(bucket: str = "folio-lake", spark: bool = False):
             proc.kill()
             proc.wait()
         log.close()
-
-
-@contextmanager
-def environ(values: dict[str, str]):
-    """``os.environ`` with ``values`` set, for in-process code (restored after)."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
