@@ -24,6 +24,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from folio.config import FolioError
+
 PART = "part-00000.parquet"
 TMP_GLOB = ".part-*.tmp"
 
@@ -57,6 +59,20 @@ def partition_day(path: Path) -> dt.date | None:
 def is_local(path: Path) -> bool:
     """A path of the local filesystem (a remote lake's paths are ``UPath``, not ``Path``)."""
     return isinstance(path, Path)
+
+
+def check_reachable(root: Path) -> None:
+    """A FolioError naming the lake's URL when a remote lake cannot be listed (a missing
+    bucket, refused credentials, an unreachable endpoint), before any stage writes to it."""
+    if is_local(root):
+        return
+    bucket = root.path.split("/")[0]
+    try:
+        root.fs.ls(bucket, refresh=True)
+    except Exception as exc:  # s3fs/botocore raise many kinds: all mean the same here
+        raise FolioError(
+            f"the lake {root} (FOLIO_LAKE_URL) is not reachable: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 def partitions(

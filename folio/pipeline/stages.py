@@ -56,7 +56,11 @@ def check_sources(settings: Settings, window: Window, run_id: str) -> StageResul
     stream, app-DB rows changed in the window per table. A missing delivery fails the run
     with the days it lacks and the marker path it looked for, before anything downstream
     reads a partial day, unless FOLIO_OPTIONAL_SOURCES allows the source to miss days.
+    A lake on object storage that cannot be reached fails it too.
     """
+    from folio.ingest import lake
+
+    lake.check_reachable(settings.lake)
     landing = settings.landing
     missing: dict[str, list[str]] = {}
     allowed: dict[str, list[str]] = {}

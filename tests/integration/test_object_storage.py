@@ -136,3 +136,18 @@ def test_files_written_behind_the_pipelines_back_are_seen(settings):
     with duck.connect(settings) as con:
         rows = con.execute(f"select count(*) from read_parquet('{root}/dt=*/*.parquet')")
         assert rows.fetchall() == [(3,)]
+
+
+def test_a_lake_that_cannot_be_reached_fails_the_first_stage_naming_it(settings, monkeypatch):
+    from folio.config import FolioError
+    from folio.pipeline.stages import check_sources
+
+    lake.check_reachable(settings.lake)  # the test's bucket is there
+    monkeypatch.setenv("FOLIO_LAKE_URL", "s3://no-such-bucket/lake")
+    gone = Settings(home=settings.home)
+    with pytest.raises(
+        FolioError,
+        match=r"the lake s3://no-such-bucket/lake \(FOLIO_LAKE_URL\)"
+        r" is not reachable: .*",
+    ):
+        check_sources(gone, Window(D1, D1), "r")
