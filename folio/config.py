@@ -207,9 +207,10 @@ class Settings(BaseSettings):
     def lake_filesystem(self):  # -> fsspec.AbstractFileSystem | None
         """The lake's fsspec filesystem when it is remote (DuckDB registers it); None if local.
 
-        fsspec shares one instance per process (dbt's ``fs: s3`` too). A glob lists the
-        bucket afresh each time and caches what it found, so the reads after it need no
-        request per file for its size (without that cache: 15x slower reads).
+        fsspec shares one instance per process (dbt's ``fs: s3`` too). Its listings are
+        cached, so the reads after a glob need no request per file for its size (without
+        that cache: 15x slower reads); listings are dropped before the lake is listed
+        (``lake.files``) and before dbt runs, since Spark writes it behind s3fs's back.
         """
         return self.lake.fs if self.lake_is_remote else None  # type: ignore[attr-defined]
 

@@ -81,7 +81,7 @@ def run_dbt(settings: Settings, args: list[str], window: Window | None = None) -
     from dbt.cli.main import dbtRunner
 
     settings.warehouse.mkdir(parents=True, exist_ok=True)
-    if settings.lake_is_remote:  # file listings cached before Spark wrote the lake: dropped
+    if settings.lake_is_remote:  # listings cached before Spark wrote the lake: dropped
         settings.lake.fs.invalidate_cache()  # type: ignore[attr-defined]
     with dbt_env(settings):
         argv = [*args]

@@ -75,6 +75,15 @@ def check_reachable(root: Path) -> None:
         ) from None
 
 
+def files(root: Path, pattern: str = "dt=*/*.parquet") -> list[Path]:
+    """The files under ``root`` matching ``pattern``, sorted. On object storage the listing
+    is fresh: s3fs answers a glob from listings it cached, which miss what another writer
+    (Spark, through S3A) added since."""
+    if not is_local(root):
+        root.fs.invalidate_cache(root.path)
+    return sorted(root.glob(pattern))
+
+
 def partitions(
     root: Path, before: dt.date | None = None, upto: dt.date | None = None
 ) -> list[Path]:
@@ -83,9 +92,8 @@ def partitions(
         if not root.is_dir():
             return []
         found = [d / PART for d in root.iterdir()]
-    else:  # one listing, not a request per day; fresh (Spark writes behind our back)
-        root.fs.invalidate_cache(root.path)
-        found = list(root.glob(f"dt=*/{PART}"))
+    else:  # one listing, not a request per day
+        found = files(root, f"dt=*/{PART}")
     out = []
     for f in found:
         day = partition_day(f.parent)

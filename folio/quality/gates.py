@@ -22,6 +22,7 @@ from typing import Any
 
 from folio import duck
 from folio.config import FolioError, QualityGateError, Settings
+from folio.ingest import lake
 from folio.pipeline import ledger
 from folio.pipeline.stages import StageResult
 from folio.pipeline.window import Window
@@ -42,7 +43,7 @@ def _view_name(lake_path: str) -> str:
 def _partition_rows(settings: Settings, lake_path: str) -> dict[dt.date, int]:
     """Rows per ``dt=`` partition of a lake table, from the Parquet footers."""
     root = settings.lake / lake_path
-    files = sorted(root.glob("dt=*/*.parquet"))
+    files = lake.files(root)
     if not files:
         return {}
     with duck.connect(settings) as con:
@@ -73,11 +74,7 @@ def window_views(settings: Settings, window: Window, tables: list[str]) -> str:
     days = {f"dt={d}" for d in window.days()}
     with duck.connect(settings, path) as con:
         for t in tables:
-            files = [
-                str(f)
-                for f in sorted((settings.lake / t).glob("dt=*/*.parquet"))
-                if f.parent.name in days
-            ]
+            files = [str(f) for f in lake.files(settings.lake / t) if f.parent.name in days]
             if files:
                 body = (
                     f"select * from read_parquet([{', '.join(map(_sql_str, files))}],"

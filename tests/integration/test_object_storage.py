@@ -128,11 +128,13 @@ def test_files_written_behind_the_pipelines_back_are_seen(settings):
     with duck.connect(settings) as con:
         assert con.execute(f"select count(*) from glob('{root}/dt=*/*')").fetchall() == [(1,)]
     assert len(lake.partitions(root)) == 1  # both listed the folder: it is cached now
+    settings.lake.fs.find(str(settings.lake))  # a full listing: every folder cached
     buf = io.BytesIO()
     pq.write_table(pa.table({"id": [2, 3]}), buf)
     other = s3fs.S3FileSystem(skip_instance_cache=True)  # another writer, Spark say
     other.pipe(f"{root.path}/dt={D2}/{lake.PART}", buf.getvalue())
     assert len(lake.partitions(root)) == 2
+    assert gates._partition_rows(settings, "events/demo") == {D1: 1, D2: 2}
     with duck.connect(settings) as con:
         rows = con.execute(f"select count(*) from read_parquet('{root}/dt=*/*.parquet')")
         assert rows.fetchall() == [(3,)]
