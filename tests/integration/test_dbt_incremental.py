@@ -98,15 +98,15 @@ def test_seven_nightly_runs_equal_one_full_refresh(lake, tmp_path):
 
 
 def test_the_nightly_shortcut_keeps_the_contract_the_schema_check_and_the_docs(lake, tmp_path):
-    """A nightly append goes straight into the table (no temporary copy of the target, no
-    column lookups per check), yet a contract break or a table that drifted from the model
-    fails the run and leaves the table as it was, and edited docs reach the warehouse."""
+    """A nightly append binds the model's query once and reads the catalog once, yet a
+    contract break or a table that drifted from the model fails the run and leaves the table
+    as it was, and edited docs reach the warehouse."""
     settings = _warehouse(lake, tmp_path / "wh")
     _build(settings, Window(TINY.start, TINY.end - dt.timedelta(days=1)), "--full-refresh")
     night = Window(TINY.end, TINY.end)
     per_day = "select session_date, count(*) from marts.fct_app_sessions group by 1 order by 1"
 
-    # the shortcut is the path a nightly run takes: its main statement reads the window's rows
+    # the shortcut is the path a nightly run takes: its main statement inserts from __dbt_rows
     _build(settings, night)
     before = _q(settings, per_day)
     assert before[-1][0] == TINY.end
