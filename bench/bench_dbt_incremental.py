@@ -24,9 +24,9 @@ import argparse
 import sys
 
 from folio.config import Settings
-from folio.ingest import lake
-from folio.pipeline.window import Window
-from folio.transform import run_dbt
+from folio.core import lake
+from folio.core.window import Window
+from folio.warehouse.transform import run_dbt
 
 MODELS = [
     "fct_app_sessions",

@@ -27,11 +27,10 @@ import time
 from pathlib import Path
 
 from folio.config import Settings
-from folio.ingest import lake
-from folio.orchestration import DAG_ID, airflow_env, ensure_airflow_db, logical_date_for
-from folio.pipeline import ledger
-from folio.pipeline.window import Window
-from folio.transform import _vars, dbt_env
+from folio.core import lake, ledger
+from folio.core.window import Window
+from folio.platform.orchestration import DAG_ID, airflow_env, ensure_airflow_db, logical_date_for
+from folio.warehouse.transform import _vars, dbt_env
 
 BIN = Path(sys.executable).parent
 

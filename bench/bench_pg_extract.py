@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from pg import _bindir, postgres_server
 
 from folio.config import Settings
+from folio.contracts import appdb
+from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
-from folio.pipeline.window import Window
-from folio.sources import appdb
 
 START = dt.date(2026, 6, 1)  # a Monday
 WINDOW = Window(START, START + dt.timedelta(days=5))

@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from folio import publish
 from folio.config import Settings, get_settings
-from folio.pipeline.window import Window
-from folio.transform import build_marts
+from folio.core.window import Window
+from folio.warehouse import publish
+from folio.warehouse.transform import build_marts
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ Parquet:
 - spark: `spark_jobs.sessionize.run` on FOLIO_SPARK_MASTER (default local[*]): parse with
   quarantine, de-duplicate, event time, bots, identities, sessions, daily traffic;
   the session start (JVM) is reported apart;
-- duckdb: `folio.events_reference` (the same cleaning and sessionization in SQL), its
+- duckdb: `folio.events.reference` (the same cleaning and sessionization in SQL), its
   events and sessions copied to Parquet.
 
 Prints seconds, events/s and the time ratio spark/duckdb per scale (the aim: within 3x at
@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from folio.config import Settings
-from folio.events_reference import reference_sessions
+from folio.events.reference import reference_sessions
 
 DAYS = [dt.date(2026, 6, 1) + dt.timedelta(days=k) for k in range(4)]
 
@@ -83,7 +83,7 @@ def bench_duckdb(landing: Path, out: Path) -> float:
 
 
 def bench_spark(home: Path) -> tuple[float, float, dict]:
-    from folio.spark import session
+    from folio.events.spark import session
     from spark_jobs.sessionize import Params, run
 
     settings = Settings(home=home)

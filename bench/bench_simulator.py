@@ -24,7 +24,7 @@ from pathlib import Path
 CHILD = r"""
 import datetime as dt, json, resource, sys, time
 from pathlib import Path
-from folio.sources.simulator import SimParams, simulate
+from folio.simulator.engine import SimParams, simulate
 accounts, days, traffic, out = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
 end = dt.date(2026, 6, 30)
 p = SimParams(start=end - dt.timedelta(days=days - 1), end=end, accounts=accounts, traffic=traffic)

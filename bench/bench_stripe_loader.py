@@ -28,10 +28,10 @@ from pathlib import Path
 import duckdb
 
 from folio.config import Settings
+from folio.contracts.json_schemas import STRIPE_OBJECTS
+from folio.core.window import Window
 from folio.ingest.stripe import load_stripe
-from folio.pipeline.window import Window
-from folio.sources.contracts import STRIPE_OBJECTS
-from folio.sources.simulator import SimParams, simulate
+from folio.simulator.engine import SimParams, simulate
 
 ID = re.compile(rb'"((?:cus|prod|price|sub|si|in|il|ch|re|pi|di|inpay)_[0-9A-Za-z]+)"')
 

@@ -21,9 +21,9 @@ import time
 import duckdb
 
 from folio.config import Settings
-from folio.publish import served_path
 from folio.superset import service
 from folio.superset.client import Client
+from folio.warehouse.publish import served_path
 
 
 def pct(values: list[float], q: float) -> float:

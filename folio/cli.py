@@ -19,8 +19,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from folio.config import FolioError, Settings, get_settings, yesterday_utc
-from folio.pipeline.window import Window, parse_day
+from folio.config import Settings, get_settings, yesterday_utc
+from folio.core.errors import FolioError
+from folio.core.window import Window, parse_day
 
 app = typer.Typer(
     name="folio",
@@ -91,8 +92,8 @@ def simulate(
     ] = False,
 ) -> None:
     """Simulate Folio's sources: the app DB, Stripe exports and the Segment archive."""
-    from folio.sources.simulator import SimParams
-    from folio.sources.simulator import simulate as run_sim
+    from folio.simulator.engine import SimParams
+    from folio.simulator.engine import simulate as run_sim
 
     settings = _settings()
     d_start, d_end = settings.sim_range()
@@ -113,7 +114,7 @@ def simulate(
         defect_rate=settings.defect_rate if defect_rate is None else defect_rate,
     )
     if reuse:
-        from folio.sources.landing import simulated_params
+        from folio.simulator.landing import simulated_params
 
         if simulated_params(settings.landing) == params:
             console.print(
@@ -160,7 +161,7 @@ def _window(
     if sum(map(bool, (date, start or end, history))) > 1:
         raise FolioError("give one of --date, --start/--end or --history")
     if history:
-        from folio.pipeline.stages import delivered_days
+        from folio.contracts.delivery import delivered_days
 
         days = delivered_days(settings)
         if not days:
@@ -192,8 +193,8 @@ def run(
     ] = False,
 ) -> None:
     """Run the nightly DAG (folio_nightly) through Airflow for one day or a range."""
-    from folio import orchestration
-    from folio.pipeline import ledger
+    from folio.core import ledger
+    from folio.platform import orchestration
 
     settings = _settings()
     window = _window(date, start, end, history, settings)
@@ -247,8 +248,8 @@ def run(
 @app.command()
 def status(limit: Annotated[int, typer.Option(min=1, help="How many runs to show.")] = 10) -> None:
     """Recent folio_nightly runs: state, window, duration, and rows per stage."""
-    from folio import orchestration
-    from folio.pipeline import ledger
+    from folio.core import ledger
+    from folio.platform import orchestration
 
     settings = _settings()
     runs = orchestration.recent_runs(settings, limit)
@@ -447,7 +448,7 @@ def publish_cmd(
     ] = None,
 ) -> None:
     """Publish the build file's marts now: snapshot, verify, serve (operators)."""
-    from folio.publish import publish
+    from folio.warehouse.publish import publish
 
     settings = _settings()
     last = _day(end, "--end") or yesterday_utc()
@@ -462,7 +463,7 @@ def rollback(
     to: Annotated[str | None, typer.Option(help="Run id whose snapshot to serve.")] = None,
 ) -> None:
     """Serve an earlier snapshot of the marts (the one before the served one by default)."""
-    from folio.publish import rollback as do_rollback
+    from folio.warehouse.publish import rollback as do_rollback
 
     pub = do_rollback(_settings(), to)
     console.print(f"now serving {pub.run_id}: {pub.summary()}", markup=False, highlight=False)
@@ -471,7 +472,7 @@ def rollback(
 @app.command("snapshots")
 def list_snapshots() -> None:
     """The kept snapshots of the marts, newest first; the served one is marked."""
-    from folio.publish import is_served, snapshots
+    from folio.warehouse.publish import is_served, snapshots
 
     settings = _settings()
     table = Table(title="published snapshots (newest first)")
@@ -589,7 +590,7 @@ def superset_datasets() -> None:
     """Regenerate the bundle's datasets (one per mart: columns, types, descriptions) from the
     dbt manifest (`dbt parse`)."""
     from folio.superset import bundle
-    from folio.transform import run_dbt
+    from folio.warehouse.transform import run_dbt
 
     settings = _settings()
     settings.ensure_home()
@@ -609,7 +610,7 @@ def up(
 ) -> None:
     """Start the platform live on 127.0.0.1: Airflow (api-server, scheduler, dag-processor,
     triggerer; folio_nightly unpaused, on its schedule) and Superset, in the background."""
-    from folio import services
+    from folio.platform import services
 
     settings = _settings()
     report = services.up(settings, airflow_port, superset_port)
@@ -633,7 +634,7 @@ def up(
 @app.command()
 def down() -> None:
     """Stop what `folio up` started."""
-    from folio import services
+    from folio.platform import services
 
     stopped = services.down(_settings())
     console.print(
@@ -651,8 +652,8 @@ def sql(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
     """Ad-hoc SQL on the served marts: read-only, no file access (`folio sql "select ..."`)."""
-    from folio import sql as folio_sql
-    from folio.publish import served_path
+    from folio.warehouse import sql as folio_sql
+    from folio.warehouse.publish import served_path
 
     settings = _settings()
     served = served_path(settings)
@@ -691,7 +692,7 @@ def sql(
     "mrr_monthly` or `folio dbt docs generate`. The interval vars default to yesterday.",
 )
 def dbt(ctx: typer.Context) -> None:
-    from folio.transform import run_dbt
+    from folio.warehouse.transform import run_dbt
 
     settings = _settings()
     args = list(ctx.args)

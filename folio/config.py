@@ -17,15 +17,9 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from folio.core.errors import FolioError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class FolioError(Exception):
-    """An error with a message meant for the user: the CLI prints it on one line, no traceback."""
-
-
-class QualityGateError(FolioError):
-    """A critical quality check failed: the data is wrong, so retrying cannot help."""
 
 
 def yesterday_utc() -> dt.date:

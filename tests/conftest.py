@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from folio.sources.simulator import SimParams, simulate
+from folio.simulator.engine import SimParams, simulate
 
 REPO = Path(__file__).resolve().parent.parent
 # the marts that record runs (they differ between runs by design)
@@ -54,7 +54,7 @@ def folio_env(tmp_path, monkeypatch):
 def spark(tmp_path_factory):
     """One local Spark session for the whole test run (JVM start ~8 s)."""
     from folio.config import Settings
-    from folio.spark import session
+    from folio.events.spark import session
 
     home = tmp_path_factory.mktemp("spark-home")
     s = session(Settings(home=home, spark_master="local[2]", spark_driver_memory="1g"))

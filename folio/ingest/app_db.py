@@ -51,13 +51,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
-from folio import duck
-from folio.config import FolioError, Settings
-from folio.ingest import lake
-from folio.pipeline import ledger
-from folio.pipeline.stages import StageResult
-from folio.pipeline.window import Window
-from folio.sources import appdb
+from folio.config import Settings
+from folio.contracts import appdb
+from folio.core import duck, lake, ledger
+from folio.core.errors import FolioError
+from folio.core.results import StageResult
+from folio.core.window import Window
 
 SOURCE = "app_db"
 DELETED = "deleted_rows"

@@ -22,12 +22,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from folio.config import FolioError, Settings
-from folio.ingest import lake
+from folio.config import Settings
+from folio.contracts.delivery import undelivered
+from folio.core import lake, ledger
+from folio.core.errors import FolioError
+from folio.core.results import StageResult
+from folio.core.window import Window
 from folio.ingest.stripe_spec import KINDS, SPECS, Col, ObjectSpec, Parser, Reject
-from folio.pipeline import ledger
-from folio.pipeline.stages import StageResult, undelivered
-from folio.pipeline.window import Window
 
 SOURCE = "stripe"
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from folio.config import FolioError
+from folio.core.errors import FolioError
 
 KEY = ("account_id", "as_of_date")
 # numeric features and how they are transformed before standardisation

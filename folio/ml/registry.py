@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from folio.config import FolioError, Settings
+from folio.config import Settings
+from folio.core import lake
+from folio.core.errors import FolioError
 from folio.ml.features import FeatureSpec
 
 
@@ -115,8 +117,6 @@ def export_to_lake(settings: Settings) -> int:
     ``marts.ml_model_versions`` read. Replaced atomically (``lake.replace_file``).
     """
     import pyarrow as pa
-
-    from folio.ingest import lake
 
     cur = current(settings)
     rows = []

@@ -23,7 +23,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from folio.config import FolioError, Settings
+from folio.config import Settings
+from folio.core import lake, ledger
+from folio.core.errors import FolioError
+from folio.core.results import StageResult
+from folio.core.version import code_version
+from folio.core.window import Window
 from folio.ml import features as F
 from folio.ml import metrics, registry
 from folio.ml.model import (
@@ -35,9 +40,6 @@ from folio.ml.model import (
     train_baseline,
     train_mlp,
 )
-from folio.pipeline import ledger
-from folio.pipeline.stages import StageResult
-from folio.pipeline.window import Window
 
 log = logging.getLogger("folio.ml")
 VALIDATION_WEEKS = 4
@@ -105,7 +107,6 @@ def _beats(a: dict, b: dict | None) -> bool:
 
 def fit(settings: Settings, table: pa.Table, cfg: TrainConfig, code: str) -> dict[str, Any]:
     """Train, measure, save and (if it earns it) promote. Returns the training report."""
-    from folio.publish import code_version
 
     F.check_point_in_time(table)
     train, valid = split(table)
@@ -229,7 +230,6 @@ def score_table(mv: registry.ModelVersion, table: pa.Table, dev: str) -> pa.Tabl
 
 def write_partition(settings: Settings, day: dt.date, scores: pa.Table) -> None:
     """Overwrite ``lake/ml/churn_scores/dt=<day>`` whole (the lake's atomic file replace)."""
-    from folio.ingest import lake
 
     lake.write_partition(lake.partition_dir(settings.lake / "ml" / "churn_scores", day), scores)
 

@@ -1,1 +1,2 @@
-"""The nightly pipeline's stages, their run window, and the run ledger."""
+"""The top floor: the stage registry and what the Airflow tasks call. Nothing imports it but
+the DAG file and the CLI."""

@@ -16,7 +16,7 @@ import urllib.request
 from typing import Any
 
 from folio.config import Settings
-from folio.pipeline import ledger
+from folio.core import ledger
 
 log = logging.getLogger("folio.alerts")
 MAX_LISTED = 10

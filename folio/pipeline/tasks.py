@@ -7,43 +7,46 @@ wiring only.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from folio.config import FolioError, QualityGateError, Settings, get_settings
-from folio.pipeline import alerts, ledger, stages
-from folio.pipeline.window import Window, from_interval
+from folio.config import Settings, get_settings
+from folio.core import ledger
+from folio.core.errors import FolioError, QualityGateError
+from folio.core.results import StageResult
+from folio.core.window import Window, from_interval
+from folio.events import stage as events
+from folio.ingest import app_db, preflight, stripe
+from folio.ml import train
+from folio.pipeline import alerts
+from folio.quality import gates
+from folio.warehouse import publish, transform
 
 log = logging.getLogger("folio.pipeline")
 
 
-def _lazy(module: str, name: str) -> Callable[[Settings, Window, str], stages.StageResult]:
-    """A stage imported when it runs: each task imports only its own stage (Spark, ...)."""
+Stage = Callable[[Settings, Window, str], StageResult]
 
-    def stage(settings: Settings, window: Window, run_id: str) -> stages.StageResult:
-        return getattr(importlib.import_module(module), name)(settings, window, run_id)
-
-    return stage
-
-
-STAGES: dict[str, Callable[[Settings, Window, str], stages.StageResult]] = {
-    "check_sources": stages.check_sources,
-    "extract_app_db": _lazy("folio.ingest.app_db", "extract_app_db"),
-    "load_stripe": _lazy("folio.ingest.stripe", "load_stripe"),
-    "sessionize_events": _lazy("folio.events", "sessionize_events"),
-    "validate_raw": _lazy("folio.quality.gates", "validate_raw"),
-    "source_freshness": _lazy("folio.transform", "source_freshness"),
-    "build_marts": _lazy("folio.transform", "build_marts"),
-    "train_churn": _lazy("folio.ml.train", "train_churn"),
-    "score_churn": _lazy("folio.ml.train", "score_churn"),
-    "build_ml_marts": _lazy("folio.transform", "build_ml_marts"),
-    "validate_marts": _lazy("folio.quality.gates", "validate_marts"),
-    "build_ops_marts": _lazy("folio.transform", "build_ops_marts"),
-    "build_docs": _lazy("folio.transform", "build_docs"),
-    "publish": _lazy("folio.publish", "publish_marts"),
+# The stages of folio_nightly by task id. Every stage module imports its heavy libraries
+# (PySpark, torch, dbt, Great Expectations) inside the functions that use them, so
+# importing this registry stays cheap for each Airflow task process.
+STAGES: dict[str, Stage] = {
+    "check_sources": preflight.check_sources,
+    "extract_app_db": app_db.extract_app_db,
+    "load_stripe": stripe.load_stripe,
+    "sessionize_events": events.sessionize_events,
+    "validate_raw": gates.validate_raw,
+    "source_freshness": transform.source_freshness,
+    "build_marts": transform.build_marts,
+    "train_churn": train.train_churn,
+    "score_churn": train.score_churn,
+    "build_ml_marts": transform.build_ml_marts,
+    "validate_marts": gates.validate_marts,
+    "build_ops_marts": transform.build_ops_marts,
+    "build_docs": transform.build_docs,
+    "publish": publish.publish_marts,
 }
 
 

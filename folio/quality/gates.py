@@ -20,14 +20,14 @@ import math
 import statistics
 from typing import Any
 
-from folio import duck
-from folio.config import FolioError, QualityGateError, Settings
-from folio.ingest import lake
-from folio.pipeline import ledger
-from folio.pipeline.stages import StageResult
-from folio.pipeline.window import Window
+from folio.config import Settings
+from folio.core import duck, lake, ledger
+from folio.core.errors import FolioError, QualityGateError
+from folio.core.results import StageResult
+from folio.core.window import Window
 from folio.quality.gx import CheckResult, run_checkpoint
 from folio.quality.suites import Checkpoint, Validation, lake_tables, load_checkpoint
+from folio.warehouse import publish
 
 log = logging.getLogger("folio.quality")
 
@@ -194,7 +194,6 @@ def validate_raw(settings: Settings, window: Window, run_id: str) -> StageResult
 
 def served_row_counts(settings: Settings) -> dict[str, int] | None:
     """Row counts per mart of the currently served snapshot (its meta.publication)."""
-    from folio import publish
 
     pub = publish.current(settings)
     return None if pub is None else pub.row_counts

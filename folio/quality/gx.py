@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from folio import duck
-from folio.config import FolioError, Settings
+from folio.config import Settings
+from folio.core import duck
+from folio.core.errors import FolioError
 from folio.quality.suites import (
     Checkpoint,
     Validation,

@@ -33,7 +33,8 @@ from typing import Any
 
 import yaml
 
-from folio.config import REPO_ROOT, FolioError
+from folio.config import REPO_ROOT
+from folio.core.errors import FolioError
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SEVERITIES = ("critical", "warning")

@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from folio.config import REPO_ROOT, FolioError
+from folio.config import REPO_ROOT
+from folio.core.errors import FolioError
 
 BUNDLE = REPO_ROOT / "superset" / "assets"
 NAMESPACE = uuid.UUID("6f1c1e0a-3b5e-4c41-9b7f-5d0f0a1c2e3f")

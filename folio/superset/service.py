@@ -13,8 +13,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from folio import services
-from folio.config import REPO_ROOT, FolioError, Settings
+from folio.config import REPO_ROOT, Settings
+from folio.core import process
+from folio.core.errors import FolioError
 from folio.superset import bundle
 
 VENV = REPO_ROOT / ".venv-superset"
@@ -95,7 +96,7 @@ def _pidfile(settings: Settings) -> Path:
 
 
 def running_pid(settings: Settings) -> int | None:
-    return services.running_pid(_pidfile(settings))
+    return process.running_pid(_pidfile(settings))
 
 
 def start(settings: Settings, port: int, workers: int = 2, wait_s: float = 120) -> Server:
@@ -133,7 +134,7 @@ def start(settings: Settings, port: int, workers: int = 2, wait_s: float = 120) 
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        services.wait_http(f"{url}/health", proc.pid, log, "Superset's web server", wait_s)
+        process.wait_http(f"{url}/health", proc.pid, log, "Superset's web server", wait_s)
     except FolioError:
         stop(settings)
         raise
@@ -145,6 +146,6 @@ def stop(settings: Settings, wait_s: float = 30) -> bool:
     pid = running_pid(settings)
     if pid is None:
         return False
-    services.stop_group(pid, wait_s)
+    process.stop_group(pid, wait_s)
     _pidfile(settings).unlink(missing_ok=True)
     return True

@@ -25,7 +25,7 @@ from conftest import REPO
 from ports import free_port
 
 from folio.config import Settings
-from folio.pipeline.window import Window
+from folio.core.window import Window
 from folio.superset import bundle, service
 from folio.superset.client import Client
 
@@ -56,8 +56,8 @@ def platform(tmp_path_factory):
 
     from folio.ml.model import TrainConfig
     from folio.ml.train import fit, score_churn
-    from folio.publish import publish
-    from folio.transform import build_ml_marts, build_ops_marts
+    from folio.warehouse.publish import publish
+    from folio.warehouse.transform import build_ml_marts, build_ops_marts
 
     settings = Settings(home=home)
     window = Window(dt.date.fromisoformat(START), dt.date.fromisoformat(END))
@@ -302,7 +302,7 @@ def test_chart_requests_across_two_publishes_never_fail(platform):
     """300 chart data requests while the marts are published twice: zero errors."""
     import threading
 
-    from folio.publish import publish
+    from folio.warehouse.publish import publish
 
     settings, url, *_ = platform
     client = _admin(settings, url)

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from folio.config import Settings
-from folio.ingest import lake
+from folio.contracts import appdb
+from folio.core import lake
+from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
-from folio.pipeline.window import Window
-from folio.sources import appdb
 
 D1 = dt.date(2026, 3, 2)
 D2, D3, D4 = (D1 + dt.timedelta(days=k) for k in (1, 2, 3))

@@ -17,9 +17,9 @@ import pytest
 from conftest import REPO, TINY
 
 from folio.config import Settings
+from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
 from folio.ingest.stripe import load_stripe
-from folio.pipeline.window import Window
 
 STAGES = {"stripe": load_stripe, "app_db": extract_app_db}
 
@@ -28,8 +28,8 @@ CHILD = textwrap.dedent(
     import io, os, signal, sys
     import pyarrow.parquet as pq
     from folio.config import Settings
-    from folio.ingest import lake
-    from folio.pipeline.window import Window, parse_day
+    from folio.core import lake
+    from folio.core.window import Window, parse_day
 
     stage, home, start, end, kill_at = sys.argv[1:6]
     calls = 0

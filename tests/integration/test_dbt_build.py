@@ -13,13 +13,14 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import TINY
 
-from folio.config import FolioError, Settings
+from folio.config import Settings
+from folio.core import ledger
+from folio.core.errors import FolioError
+from folio.core.lake import PART
+from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
-from folio.ingest.lake import PART
 from folio.ingest.stripe import load_stripe
-from folio.pipeline import ledger
-from folio.pipeline.window import Window
-from folio.transform import (
+from folio.warehouse.transform import (
     build_docs,
     build_marts,
     build_ml_marts,

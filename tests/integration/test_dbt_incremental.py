@@ -11,11 +11,11 @@ import pytest
 from conftest import TINY
 
 from folio.config import Settings
-from folio.events import sessionize_events
+from folio.core.window import Window
+from folio.events.stage import sessionize_events
 from folio.ingest.app_db import extract_app_db
 from folio.ingest.stripe import load_stripe
-from folio.pipeline.window import Window
-from folio.transform import run_dbt
+from folio.warehouse.transform import run_dbt
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 

@@ -14,11 +14,12 @@ import pytest
 import sqlalchemy as sa
 from pg import postgres_server
 
-from folio.config import FolioError, Settings
+from folio.config import Settings
+from folio.contracts import appdb
+from folio.core.errors import FolioError
+from folio.core.window import Window
 from folio.ingest.app_db import app_db_url, extract_app_db
-from folio.pipeline.window import Window
-from folio.sources import appdb
-from folio.sources.simulator import SimParams, simulate
+from folio.simulator.engine import SimParams, simulate
 
 P = SimParams(start=dt.date(2026, 2, 1), end=dt.date(2026, 3, 20), accounts=40, seed=5)
 

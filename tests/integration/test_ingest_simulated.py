@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from conftest import TINY
 
 from folio.config import Settings
+from folio.contracts import appdb
+from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
 from folio.ingest.stripe import load_stripe
-from folio.pipeline.window import Window
-from folio.sources import appdb
-from folio.sources.landing import read_manifest
+from folio.simulator.landing import read_manifest
 
 
 @pytest.fixture(scope="module")

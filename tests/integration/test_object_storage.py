@@ -16,13 +16,12 @@ import pytest
 from s3 import s3_server
 from test_app_extract import AppDB, at
 
-from folio import duck
 from folio.config import Settings
-from folio.ingest import lake
+from folio.contracts import appdb
+from folio.core import duck, lake
+from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
-from folio.pipeline.window import Window
 from folio.quality import gates
-from folio.sources import appdb
 
 D1, D2 = dt.date(2026, 3, 2), dt.date(2026, 3, 3)
 
@@ -141,8 +140,8 @@ def test_files_written_behind_the_pipelines_back_are_seen(settings):
 
 
 def test_a_lake_that_cannot_be_reached_fails_the_first_stage_naming_it(settings, monkeypatch):
-    from folio.config import FolioError
-    from folio.pipeline.stages import check_sources
+    from folio.core.errors import FolioError
+    from folio.ingest.preflight import check_sources
 
     lake.check_reachable(settings.lake)  # the test's bucket is there
     monkeypatch.setenv("FOLIO_LAKE_URL", "s3://no-such-bucket/lake")

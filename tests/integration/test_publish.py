@@ -13,9 +13,10 @@ import duckdb
 import pytest
 from conftest import REPO
 
-from folio.config import FolioError, Settings
-from folio.pipeline.window import Window
-from folio.publish import (
+from folio.config import Settings
+from folio.core.errors import FolioError
+from folio.core.window import Window
+from folio.warehouse.publish import (
     current,
     prune,
     publish,
@@ -125,8 +126,8 @@ def test_nothing_to_publish_is_a_clear_error(tmp_path):
 PUBLISH_LOOP = """
 import sys, datetime as dt
 from folio.config import Settings
-from folio.pipeline.window import Window
-from folio.publish import publish
+from folio.core.window import Window
+from folio.warehouse.publish import publish
 s = Settings(home=sys.argv[1])
 day = dt.date(2026, 5, 1)
 for k in range(1000):

@@ -14,14 +14,15 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import TINY
 
-from folio import publish
-from folio.config import QualityGateError, Settings
+from folio.config import Settings
+from folio.core import ledger
+from folio.core.errors import QualityGateError
+from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
 from folio.ingest.stripe import load_stripe
-from folio.pipeline import ledger
-from folio.pipeline.window import Window
 from folio.quality.gates import trailing_basis, validate_marts, validate_raw
-from folio.transform import build_marts, build_ml_marts
+from folio.warehouse import publish
+from folio.warehouse.transform import build_marts, build_ml_marts
 
 WINDOW = Window(TINY.start, TINY.end)
 

@@ -10,7 +10,7 @@ import random
 import duckdb
 import pytest
 
-from folio.events_reference import reference_sessions
+from folio.events.reference import reference_sessions
 from spark_jobs.sessionize import Params, run
 
 pytestmark = pytest.mark.spark

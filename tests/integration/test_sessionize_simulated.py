@@ -12,9 +12,9 @@ import pytest
 from conftest import TINY
 
 from folio.config import Settings
-from folio.events import sessionize_events
-from folio.pipeline.window import Window
-from folio.sources.landing import read_manifest
+from folio.core.window import Window
+from folio.events.stage import sessionize_events
+from folio.simulator.landing import read_manifest
 
 pytestmark = pytest.mark.spark
 
@@ -209,8 +209,8 @@ def test_a_day_without_events_is_a_recorded_zero(spark, tiny_landing, tmp_path):
 
 
 def test_java_missing_is_one_clear_error(monkeypatch, tmp_path):
-    from folio.config import FolioError
-    from folio.spark import check_java
+    from folio.core.errors import FolioError
+    from folio.events.spark import check_java
 
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-jdk"))
     with pytest.raises(FolioError, match=r"JAVA_HOME=.*no-jdk; set JAVA_HOME to a JDK"):
@@ -220,8 +220,8 @@ def test_java_missing_is_one_clear_error(monkeypatch, tmp_path):
 def test_unreachable_master_is_one_clear_error(tmp_path):
     import socket
 
-    from folio.config import FolioError
-    from folio.spark import session
+    from folio.core.errors import FolioError
+    from folio.events.spark import session
 
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from pg import postgres_server
 
-from folio.sources import appdb
-from folio.sources.simulator import SimParams, simulate
+from folio.contracts import appdb
+from folio.simulator.engine import SimParams, simulate
 
 
 @pytest.fixture(scope="module")

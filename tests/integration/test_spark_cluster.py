@@ -20,8 +20,8 @@ TABLES = ("clean_events", "app_sessions", "site_sessions", "site_traffic_daily",
 RUN = """
 import datetime as dt, json, sys
 from folio.config import get_settings
-from folio.events import sessionize_events
-from folio.pipeline.window import Window
+from folio.events.stage import sessionize_events
+from folio.core.window import Window
 r = sessionize_events(get_settings(), Window(dt.date.fromisoformat(sys.argv[1]),
                       dt.date.fromisoformat(sys.argv[2])), sys.argv[3])
 print(json.dumps(r.details, default=str))

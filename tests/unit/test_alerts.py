@@ -6,7 +6,8 @@ import pytest
 from webhook import receiver
 
 from folio.config import Settings
-from folio.pipeline import alerts, ledger
+from folio.core import ledger
+from folio.pipeline import alerts
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from folio.config import FolioError, Settings
+from folio.config import Settings
+from folio.core.errors import FolioError
 from folio.ml import features as F
 from folio.ml import registry
 from folio.ml.model import (
@@ -216,8 +217,8 @@ def test_gpu_scores_match_the_cpu_within_1e_4(settings, data):
 def test_training_is_due_without_a_model_after_a_week_or_on_drift(settings, data):
     import duckdb
 
+    from folio.core.window import Window
     from folio.ml.train import training_due
-    from folio.pipeline.window import Window
 
     last = AS_OF[-1]
     assert training_due(settings, Window(last, last)) == (True, "no current model")
@@ -241,8 +242,8 @@ def test_training_is_due_without_a_model_after_a_week_or_on_drift(settings, data
 def test_the_training_task_skips_short_history_but_fails_on_leakage(settings, data):
     import duckdb
 
+    from folio.core.window import Window
     from folio.ml.train import train_churn
-    from folio.pipeline.window import Window
 
     def build(table: pa.Table) -> None:
         settings.warehouse.mkdir(parents=True, exist_ok=True)

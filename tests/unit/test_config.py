@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from folio.config import FolioError, Settings
+from folio.config import Settings
+from folio.core.errors import FolioError
 
 
 def test_settings_come_from_folio_env(monkeypatch, tmp_path):

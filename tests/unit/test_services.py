@@ -7,12 +7,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from folio.config import FolioError, Settings
-from folio.orchestration import airflow_env
+from folio.config import Settings
+from folio.core.errors import FolioError
+from folio.core.window import Window
 from folio.pipeline.tasks import context_window
-from folio.pipeline.window import Window
-from folio.publish import served_path
-from folio.services import preflight
+from folio.platform.orchestration import airflow_env
+from folio.platform.services import preflight
+from folio.warehouse.publish import served_path
 
 
 def test_up_warns_until_something_is_published(tmp_path):

@@ -10,10 +10,10 @@ from collections import Counter, defaultdict
 import pytest
 from conftest import TINY, read_lines
 
-from folio.sources.catalog import APP_TRACK_EVENTS, BOT_USER_AGENTS
-from folio.sources.contracts import segment_errors, stripe_errors
-from folio.sources.landing import read_manifest
-from folio.sources.simulator import SimParams, iso_ms, simulate
+from folio.contracts.json_schemas import segment_errors, stripe_errors
+from folio.simulator.catalog import APP_TRACK_EVENTS, BOT_USER_AGENTS
+from folio.simulator.engine import SimParams, iso_ms, simulate
+from folio.simulator.landing import read_manifest
 
 HOUR = 3_600_000
 

@@ -9,8 +9,8 @@ import json
 import duckdb
 import pytest
 
-from folio import sql
-from folio.config import FolioError
+from folio.core.errors import FolioError
+from folio.warehouse import sql
 
 
 @pytest.fixture

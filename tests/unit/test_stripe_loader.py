@@ -11,10 +11,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from folio.config import FolioError, Settings
-from folio.ingest import lake
+from folio.config import Settings
+from folio.core import lake
+from folio.core.errors import FolioError
+from folio.core.window import Window
 from folio.ingest.stripe import load_stripe
-from folio.pipeline.window import Window
 
 DAY = dt.date(2026, 3, 2)
 T0 = 1772409600  # 2026-03-02T00:00:00Z
@@ -526,8 +527,8 @@ def test_nested_contract_breaks_name_the_field(home, change, reason):
 def test_check_sources_lets_an_optional_source_miss_a_day(tmp_path):
     import sqlalchemy as sa
 
-    from folio.pipeline.stages import check_sources
-    from folio.sources import appdb
+    from folio.contracts import appdb
+    from folio.ingest.preflight import check_sources
 
     (tmp_path / "landing").mkdir()
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'landing' / 'app.db'}")

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from folio.config import FolioError
-from folio.pipeline.window import Window, from_interval
+from folio.core.errors import FolioError
+from folio.core.window import Window, from_interval
 
 
 def utc(*a):

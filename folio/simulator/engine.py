@@ -24,9 +24,9 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from folio.sources import appdb
-from folio.sources import stripe_objects as so
-from folio.sources.catalog import (
+from folio.contracts import appdb
+from folio.simulator import stripe_objects as so
+from folio.simulator.catalog import (
     APP_PAGES,
     BOT_USER_AGENTS,
     CAMPAIGNS,
@@ -50,7 +50,8 @@ from folio.sources.catalog import (
     VAT_COUNTRIES,
     drift_day,
 )
-from folio.sources.landing import RUN_NAME, Manifest, PartWriter, truncate_json
+from folio.simulator.landing import RUN_NAME, Manifest, PartWriter, truncate_json
+from folio.simulator.params import SimParams, SimSummary
 
 DAY_MS = 86_400_000
 MIN_MS = 60_000
@@ -97,35 +98,6 @@ LAST = (
 )
 MONTH_SEASON = (1.1, 1.0, 1.2, 1.3, 1.3, 1.1, 0.9, 0.9, 1.1, 1.0, 0.9, 0.7)
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 8, 7, 8, 8, 8, 8, 7, 7, 8, 8, 6, 4, 2)
-
-
-@dataclass(frozen=True)
-class SimParams:
-    start: dt.date
-    end: dt.date
-    accounts: int = 2000
-    seed: int = 42
-    traffic: float = 1.0
-    defect_rate: float = 1.0
-
-    def days(self) -> list[dt.date]:
-        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days + 1)]
-
-
-@dataclass
-class SimSummary:
-    params: dict[str, Any]
-    seconds: float
-    segment_messages: int
-    stripe_objects: int
-    app_rows: dict[str, int]
-    defects: dict[str, int]
-    files: int
-    bytes: int
-
-    @property
-    def events_per_second(self) -> float:
-        return self.segment_messages / self.seconds if self.seconds else 0.0
 
 
 def day_ms(d: dt.date) -> int:

@@ -18,8 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from folio.config import REPO_ROOT, FolioError, Settings
-from folio.pipeline.window import Window
+from folio.config import REPO_ROOT, Settings
+from folio.core.errors import FolioError
+from folio.core.window import Window
 
 DAG_ID = "folio_nightly"
 
@@ -121,7 +122,7 @@ def run_dag(settings: Settings, window: Window, log_path: Path) -> DagRunInfo:
     """
     ensure_airflow_db(settings)
     conf = {"start": str(window.start), "end": str(window.end)}
-    cmd = [sys.executable, "-m", "folio.orchestration", "test-run", json.dumps(conf)]
+    cmd = [sys.executable, "-m", "folio.platform.orchestration", "test-run", json.dumps(conf)]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         proc = subprocess.run(
@@ -188,5 +189,5 @@ def recent_runs(settings: Settings, limit: int = 10) -> list[DagRunInfo]:
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] != "test-run":
-        raise SystemExit("usage: python -m folio.orchestration test-run '<conf json>'")
+        raise SystemExit("usage: python -m folio.platform.orchestration test-run '<conf json>'")
     raise SystemExit(_test_run(json.loads(sys.argv[2])))

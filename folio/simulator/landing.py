@@ -7,6 +7,7 @@ defect sits at one exact ``(file, line)`` recorded in the manifest.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import random
 from collections.abc import Callable, Iterable
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+
+from folio.simulator.params import SimParams
 
 _encode = msgspec.json.Encoder().encode
 
@@ -120,12 +123,8 @@ def truncate_json(rng: random.Random, obj: dict[str, Any]) -> bytes:
     return raw[: max(1, rng.randint(len(raw) // 4, len(raw) - 2))]
 
 
-def simulated_params(landing: Path) -> Any:
+def simulated_params(landing: Path) -> SimParams | None:
     """The SimParams of the simulation in ``landing``, or None."""
-    import datetime as dt
-
-    from folio.sources.simulator import SimParams
-
     try:
         params = msgspec.json.decode((landing / RUN_NAME).read_bytes())["params"]
         params["start"] = dt.date.fromisoformat(params["start"])

@@ -12,7 +12,8 @@ import os
 import shutil
 from typing import TYPE_CHECKING
 
-from folio.config import FolioError, Settings
+from folio.config import Settings
+from folio.core.errors import FolioError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

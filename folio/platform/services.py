@@ -9,18 +9,18 @@ unpaused, so the scheduler runs it on its schedule (02:00 UTC, for the day befor
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from folio.config import REPO_ROOT, FolioError, Settings
+from folio.config import REPO_ROOT, Settings
+from folio.core.errors import FolioError
+from folio.core.process import running_pid, stop_group, wait_http
+from folio.platform.orchestration import DAG_ID, airflow_env, ensure_airflow_db
+from folio.superset import service as superset
+from folio.warehouse.publish import served_path
 
 AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 
@@ -43,15 +43,6 @@ def log_dir(settings: Settings) -> Path:
 
 def _pidfile(settings: Settings, name: str) -> Path:
     return run_dir(settings) / f"{name}.pid"
-
-
-def running_pid(pidfile: Path) -> int | None:
-    """The pid in ``pidfile``, if that process still runs."""
-    try:
-        pid = int(pidfile.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    return pid if _alive(pid) else None
 
 
 def pid_of(settings: Settings, name: str) -> int | None:
@@ -80,27 +71,7 @@ def spawn(settings: Settings, name: str, argv: list[str], env: dict[str, str]) -
     return Running(name, proc.pid, log)
 
 
-def wait_http(url: str, pid: int, log: Path, what: str, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):  # a child that exited stays a zombie: os.kill alone says "alive"
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-            raise FolioError(f"{what} exited while starting:\n{tail}")
-        try:
-            with urllib.request.urlopen(url, timeout=3) as resp:
-                if resp.status < 500:
-                    return
-        except urllib.error.HTTPError as exc:
-            if exc.code < 500:
-                return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(1)
-    raise FolioError(f"{what} did not answer on {url} within {timeout:.0f} s; see {log}")
-
-
 def _airflow(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    from folio.orchestration import airflow_env
 
     exe = str(Path(sys.executable).with_name("airflow"))
     return subprocess.run(
@@ -110,7 +81,6 @@ def _airflow(settings: Settings, *args: str) -> subprocess.CompletedProcess:
 
 def preflight(settings: Settings) -> list[str]:
     """What `folio up` warns about before it starts anything."""
-    from folio.publish import served_path
 
     if served_path(settings).exists():
         return []
@@ -122,8 +92,6 @@ def preflight(settings: Settings) -> list[str]:
 
 def up(settings: Settings, airflow_port: int = 8080, superset_port: int | None = None) -> dict:
     """Start Airflow and Superset; returns what runs, the URLs and the warnings."""
-    from folio.orchestration import DAG_ID, airflow_env, ensure_airflow_db
-    from folio.superset import service as superset
 
     settings.ensure_home()
     warnings = preflight(settings)
@@ -176,7 +144,6 @@ def up(settings: Settings, airflow_port: int = 8080, superset_port: int | None =
 
 def down(settings: Settings, wait_s: float = 30) -> list[str]:
     """Stop every service this FOLIO_HOME started (SIGTERM to the group, then SIGKILL)."""
-    from folio.superset import service as superset
 
     stopped = []
     if superset.stop(settings):
@@ -190,28 +157,3 @@ def down(settings: Settings, wait_s: float = 30) -> list[str]:
         _pidfile(settings, name).unlink(missing_ok=True)
         stopped.append(name)
     return stopped
-
-
-def stop_group(pid: int, wait_s: float = 30) -> None:
-    """SIGTERM to the process group ``pid`` leads; SIGKILL if it still runs after wait_s."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.2)
-    if _alive(pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie (exited, not yet reaped by its parent) no longer runs
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

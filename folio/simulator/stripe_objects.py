@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from folio.sources.catalog import VAT_PERCENT
+from folio.simulator.catalog import VAT_PERCENT
 
 CURRENCY = "usd"
 API_VERSION = "2025-09-30.clover"

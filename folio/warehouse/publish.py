@@ -24,14 +24,16 @@ import datetime as dt
 import json
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from folio.config import REPO_ROOT, FolioError, Settings
-from folio.pipeline.stages import StageResult
-from folio.pipeline.window import Window
+from folio.config import Settings
+from folio.core import duck
+from folio.core.errors import FolioError
+from folio.core.results import StageResult
+from folio.core.version import code_version
+from folio.core.window import Window
 
 # not marts.duckdb (ARCHITECTURE.md): DuckDB names a database after its file, and a file
 # named marts.duckdb with a schema marts makes every `marts.<table>` an "ambiguous
@@ -69,26 +71,6 @@ def snapshots_dir(settings: Settings) -> Path:
     return settings.warehouse / "snapshots"
 
 
-def code_version() -> str:
-    """The git commit the code runs from (with +dirty), or 'unknown' outside a checkout."""
-    try:
-        sha = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (sha + ("+dirty" if dirty else "")) if sha else "unknown"
-
-
 def _file_name(run_id: str) -> str:
     """A file name for a run id (Airflow's contain ':' and '+')."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id) + ".duckdb"
@@ -104,8 +86,6 @@ def _fsync_dir(path: Path) -> None:
 
 def _write_snapshot(settings: Settings, tmp: Path, run_id: str, window: Window) -> dict[str, int]:
     """Copy the build file's marts into ``tmp`` with ``meta.publication``; checkpoint, close."""
-    from folio import duck
-
     if not settings.build_db.exists():
         raise FolioError(f"no build file to publish: {settings.build_db} (run the dbt stage)")
     with duck.connect(settings, tmp) as con:
@@ -151,8 +131,6 @@ def _write_snapshot(settings: Settings, tmp: Path, run_id: str, window: Window) 
 def read_publication(path: Path, settings: Settings) -> Publication:
     """``meta.publication`` of a snapshot, opened read-only; FolioError if it is not one."""
     import duckdb
-
-    from folio import duck
 
     try:
         with duck.connect(settings, path, read_only=True) as con:

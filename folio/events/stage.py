@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from folio.config import Settings
-from folio.pipeline import ledger
-from folio.pipeline.stages import StageResult
-from folio.pipeline.window import Window
+from folio.core import ledger
+from folio.core.results import StageResult
+from folio.core.window import Window
 
 
 def sessionize_events(settings: Settings, window: Window, run_id: str) -> StageResult:
     """Run ``spark_jobs.sessionize`` for the window (plus the lookback) on FOLIO_SPARK_MASTER."""
-    from folio.spark import session
+    from folio.events.spark import session
     from spark_jobs.sessionize import Params, run
 
     params = Params(

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from folio.config import FolioError
+from folio.core.errors import FolioError
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from folio.config import FolioError
+from folio.core.errors import FolioError
 
 PART = "part-00000.parquet"
 TMP_GLOB = ".part-*.tmp"

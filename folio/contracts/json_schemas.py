@@ -25,7 +25,7 @@ STRIPE_OBJECTS = (
 @cache
 def schema(name: str) -> dict[str, Any]:
     """``segment_<type>`` or ``stripe_<object>``."""
-    text = resources.files("folio.sources").joinpath(f"schemas/{name}.json").read_text()
+    text = resources.files("folio.contracts").joinpath(f"schemas/{name}.json").read_text()
     return json.loads(text)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from folio.config import FolioError
+from folio.core.errors import FolioError
 
 metadata = sa.MetaData()
 

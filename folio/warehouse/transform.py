@@ -14,11 +14,12 @@ import os
 from contextlib import contextmanager
 from typing import Any
 
-from folio import duck
-from folio.config import FolioError, QualityGateError, Settings
-from folio.pipeline import ledger
-from folio.pipeline.stages import StageResult
-from folio.pipeline.window import Window
+from folio.config import Settings
+from folio.core import duck, ledger
+from folio.core.errors import FolioError, QualityGateError
+from folio.core.results import StageResult
+from folio.core.window import Window
+from folio.ml import registry
 
 log = logging.getLogger("folio.dbt")
 
@@ -183,7 +184,6 @@ def build_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
 def build_ml_marts(settings: Settings, window: Window, run_id: str) -> StageResult:
     """The churn-score marts (``fct_churn_scores``, ``at_risk_accounts``, the registry's
     ``ml_model_versions``) after scoring; the registry is exported to the lake first."""
-    from folio.ml import registry
 
     exported = registry.export_to_lake(settings)
     result = _build(settings, window, run_id, "build_ml_marts", ["--select", SCORES])

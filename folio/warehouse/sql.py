@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from folio.config import FolioError
+from folio.core.errors import FolioError
 
 FORMATS = ("table", "csv", "json")
 SAFE_CONFIG = {"enable_external_access": False, "lock_configuration": True}

@@ -1,6 +1,5 @@
-"""The stages of ``folio_nightly``. Each takes the settings and the run's window and returns
-a ``StageResult``; the Airflow tasks call them through ``folio.pipeline.tasks``.
-"""
+"""``check_sources``, the first stage: every source delivered every day of the window, and
+what landed per source."""
 
 from __future__ import annotations
 
@@ -8,21 +7,18 @@ import datetime as dt
 import gzip
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
-from folio.config import FolioError, Settings
-from folio.pipeline.window import Window
-from folio.sources import appdb
-
-
-@dataclass
-class StageResult:
-    rows: int
-    details: dict[str, Any] = field(default_factory=dict)
+from folio.config import Settings
+from folio.contracts import appdb
+from folio.contracts.delivery import undelivered
+from folio.core import lake
+from folio.core.errors import FolioError
+from folio.core.results import StageResult
+from folio.core.window import Window
+from folio.ingest.app_db import app_db_url, mask_password
 
 
 def _count_lines(path: Path) -> int:
@@ -31,21 +27,6 @@ def _count_lines(path: Path) -> int:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             n += chunk.count(b"\n")
     return n
-
-
-def delivered_days(settings: Settings) -> list[dt.date]:
-    """Days every file source (Stripe, Segment) has marked delivered, in order."""
-    sets = []
-    for source in ("stripe", "segment"):
-        marks = settings.landing / source / "_delivered"
-        sets.append({p.name for p in marks.iterdir()} if marks.is_dir() else set())
-    return sorted(dt.date.fromisoformat(d) for d in set.intersection(*sets))
-
-
-def undelivered(settings: Settings, source: str, window: Window) -> list[dt.date]:
-    """The days of the window without the source's delivery marker ``_delivered/<day>``."""
-    marks = settings.landing / source / "_delivered"
-    return [d for d in window.days() if not (marks / d.isoformat()).exists()]
 
 
 def check_sources(settings: Settings, window: Window, run_id: str) -> StageResult:
@@ -58,8 +39,6 @@ def check_sources(settings: Settings, window: Window, run_id: str) -> StageResul
     reads a partial day, unless FOLIO_OPTIONAL_SOURCES allows the source to miss days.
     A lake on object storage that cannot be reached fails it too.
     """
-    from folio.ingest import lake
-
     lake.check_reachable(settings.lake)
     landing = settings.landing
     missing: dict[str, list[str]] = {}
@@ -92,8 +71,6 @@ def check_sources(settings: Settings, window: Window, run_id: str) -> StageResul
         ):
             counter[key] = counter.get(key, 0) + lines
     files = len(found)
-
-    from folio.ingest.app_db import app_db_url, mask_password
 
     url = app_db_url(settings)
     mask_password(url)

@@ -13,6 +13,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from folio.core import lake
+
 SCHEMA = """
 create table if not exists task_runs (
     run_id        text not null,
@@ -414,8 +416,6 @@ def export_to_lake(path: Path, target: Path) -> dict[str, int]:
     Replaced atomically (``lake.replace_file``): dbt never reads half a file.
     """
     import pyarrow as pa
-
-    from folio.ingest import lake
 
     out = {}
     with closing(_connect(path)) as conn:

@@ -1,0 +1,1 @@
+"""The platform's runtime: Airflow's environment and in-process runs, `folio up` / `down`."""

@@ -1,1 +1,0 @@
-"""The source simulator and the public formats of Folio's sources."""
