@@ -6,28 +6,17 @@ processes the UTC day its data interval starts on. A run may carry `{"start": "Y
 "end": "YYYY-MM-DD"}` in its conf to process a longer window in one run (the initial
 history load, a backfill as one run): the same tasks, the same code path.
 
-Stages, in order (later stages join as they are built):
-`check_sources` (every source delivered every day of the window; what landed) ->
-`extract_app_db` (app tables changed in the window -> `lake/raw/app_db`) and
-`load_stripe` (Stripe exports -> `lake/raw/stripe`), each with exact quarantine, and
-`sessionize_events` (Spark: Segment messages -> clean events and sessions in
-`lake/events`, reprocessing a lookback of days for late events) ->
-`validate_raw` (GX checkpoint `raw` on the window's lake partitions) ->
-`source_freshness` (dbt's, on nightly windows) -> `build_marts` (one `dbt build` of
-`dbt_project/` into `warehouse/build.duckdb`, every model and test reported in the task
-log and the ledger) -> `train_churn` (when due: no model, a week old, or drifted) ->
-`score_churn` (the current model scores the paying accounts as of the window's end, on a
-GPU when torch sees one, into `lake/ml/churn_scores`) -> `build_ml_marts` (dbt:
-`fct_churn_scores`, `at_risk_accounts`) -> `validate_marts` (GX checkpoint `marts` on the build file: the
-gate; a failed critical expectation fails it and nothing is published) ->
-`build_ops_marts` (the run ledger exported to `lake/ops`, then the ops marts: pipeline runs,
-data quality, source freshness) -> `publish` (the marts copied into a closed snapshot under
-`warehouse/snapshots/`, verified, then served as `warehouse/folio.duckdb` by one atomic
-rename) -> `build_docs` (dbt docs) ->
-`record_run` (the run's totals in the ledger).
+`check_sources` (every source delivered every day of the window) -> `extract_app_db`,
+`load_stripe` (the raw lake, with exact quarantine) and `sessionize_events` (Spark: clean
+events and sessions) -> `validate_raw` (GX) -> `source_freshness` -> `build_marts` (dbt) ->
+`train_churn` (when due) -> `score_churn` (GPU when torch sees one) -> `build_ml_marts` ->
+`validate_marts` (GX: the gate; a failed critical check publishes nothing) ->
+`build_ops_marts` -> `publish` (the marts served from a verified snapshot by one atomic
+rename; updates the asset `folio_marts`) -> `build_docs` -> `record_run`.
 
-Every task: retries with exponential backoff; failures are recorded in the run ledger by
-`folio.pipeline.tasks.on_failure`. Logic lives in the `folio` package; this file is wiring.
+Every task retries with exponential backoff; failures are recorded in the run ledger by
+`folio.pipeline.tasks.on_failure`. Each task calls one function of the `folio` package
+(the stage registry `folio.pipeline.tasks.STAGES`); this file is wiring.
 """
 
 from __future__ import annotations
@@ -35,8 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
+
+# the served marts (warehouse/folio.duckdb): a downstream DAG can be scheduled on it
+MARTS = Asset(name="folio_marts", uri="folio://warehouse/marts")
 
 
 def _on_failure(context):
@@ -56,6 +48,19 @@ DEFAULT_ARGS = {
 }
 
 
+def stage(task_id: str, **task_args):
+    """A task that runs the stage ``task_id`` for the run's window (folio imported at run
+    time, so parsing this file stays cheap)."""
+
+    @task(task_id=task_id, **task_args)
+    def run_stage() -> dict:
+        from folio.pipeline.tasks import run_stage
+
+        return run_stage(task_id, get_current_context())
+
+    return run_stage()
+
+
 @dag(
     dag_id="folio_nightly",
     schedule=CronDataIntervalTimetable("0 2 * * *", timezone="UTC"),
@@ -68,103 +73,19 @@ DEFAULT_ARGS = {
 )
 def folio_nightly():
     @task
-    def check_sources() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("check_sources", get_current_context())
-
-    @task
-    def extract_app_db() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("extract_app_db", get_current_context())
-
-    @task
-    def load_stripe() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("load_stripe", get_current_context())
-
-    @task
-    def sessionize_events() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("sessionize_events", get_current_context())
-
-    @task
-    def validate_raw() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("validate_raw", get_current_context())
-
-    @task
-    def source_freshness() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("source_freshness", get_current_context())
-
-    @task
-    def build_marts() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("build_marts", get_current_context())
-
-    @task
-    def train_churn() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("train_churn", get_current_context())
-
-    @task
-    def score_churn() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("score_churn", get_current_context())
-
-    @task
-    def build_ml_marts() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("build_ml_marts", get_current_context())
-
-    @task
-    def validate_marts() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("validate_marts", get_current_context())
-
-    @task
-    def build_ops_marts() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("build_ops_marts", get_current_context())
-
-    @task
-    def build_docs() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("build_docs", get_current_context())
-
-    @task
-    def publish() -> dict:
-        from folio.pipeline.tasks import run_stage
-
-        return run_stage("publish", get_current_context())
-
-    @task
     def record_run() -> dict:
         from folio.pipeline.tasks import record_run
 
         return record_run(get_current_context())
 
-    loaded = [extract_app_db(), load_stripe(), sessionize_events()]
-    marts, done = build_marts(), record_run()
+    loaded = [stage("extract_app_db"), stage("load_stripe"), stage("sessionize_events")]
+    marts, gate = stage("build_marts"), stage("validate_marts")
+    stage("check_sources") >> loaded >> stage("validate_raw") >> stage("source_freshness") >> marts
+    marts >> stage("train_churn") >> stage("score_churn") >> stage("build_ml_marts") >> gate
     # publish, then docs: dbt opens the build file read-write, and DuckDB lets no other
     # process read a file one process writes, so the two never run side by side
-    gate = validate_marts()
-    check_sources() >> loaded >> validate_raw() >> source_freshness() >> marts
-    marts >> train_churn() >> score_churn() >> build_ml_marts() >> gate
-    gate >> build_ops_marts() >> publish() >> build_docs() >> done
+    served = stage("publish", outlets=[MARTS])
+    gate >> stage("build_ops_marts") >> served >> stage("build_docs") >> record_run()
 
 
 folio_nightly()

@@ -60,4 +60,17 @@ def test_stages_run_in_the_architecture_order(dagbag):
     assert tasks["record_run"].downstream_task_ids == set()
     from folio.pipeline.tasks import STAGES
 
-    assert set(STAGES) <= {t.task_id for t in dag.tasks}
+    # every task but record_run is a stage of the registry, and every stage is a task
+    assert set(STAGES) == {t.task_id for t in dag.tasks} - {"record_run"}
+
+
+def test_publish_updates_the_served_marts_asset(dagbag):
+    """A downstream DAG can be scheduled on the served marts: only publish updates them."""
+    from airflow.sdk import Asset
+
+    dag = dagbag.dags["folio_nightly"]
+    producers = {t.task_id: t.outlets for t in dag.tasks if t.outlets}
+    assert list(producers) == ["publish"]
+    (asset,) = producers["publish"]
+    assert isinstance(asset, Asset)
+    assert (asset.name, asset.uri) == ("folio_marts", "folio://warehouse/marts")
