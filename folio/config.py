@@ -140,12 +140,6 @@ class Settings(BaseSettings):
         description="The lake on object storage, s3://bucket/prefix (credentials and endpoint "
         "from the AWS_* variables); default: FOLIO_HOME/lake on the local filesystem.",
     )
-    dbt_append_shortcut: bool = Field(
-        default=True,
-        description="Nightly appends of the incremental event marts skip dbt-duckdb's "
-        "temporary-table round trips (dbt_project/macros/materializations/incremental.sql); "
-        "false: dbt-duckdb's own incremental materialization for every run.",
-    )
     duckdb_memory_limit: str = Field(
         default="80%",
         description="Memory each DuckDB connection of the pipeline (dbt, the quality checks, "

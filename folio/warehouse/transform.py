@@ -32,7 +32,6 @@ def dbt_env(settings: Settings):
         "FOLIO_PII_SALT": settings.pii_salt,
         "FOLIO_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "FOLIO_LAKE": str(settings.lake),
-        "FOLIO_DBT_APPEND_SHORTCUT": str(settings.dbt_append_shortcut).lower(),
         # the lake on object storage: the target that registers its filesystem with DuckDB
         "FOLIO_DBT_TARGET": "build_s3" if settings.lake_is_remote else "build",
         "DBT_TARGET_PATH": str(settings.home / "dbt" / "target"),
