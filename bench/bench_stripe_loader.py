@@ -30,7 +30,7 @@ import duckdb
 from folio.config import Settings
 from folio.contracts.json_schemas import STRIPE_OBJECTS
 from folio.core.window import Window
-from folio.ingest.stripe import load_stripe
+from folio.ingest.stripe.load import load_stripe
 from folio.simulator.engine import SimParams, simulate
 
 ID = re.compile(rb'"((?:cus|prod|price|sub|si|in|il|ch|re|pi|di|inpay)_[0-9A-Za-z]+)"')

@@ -18,7 +18,8 @@ from folio.core.errors import FolioError, QualityGateError
 from folio.core.results import StageResult
 from folio.core.window import Window, from_interval
 from folio.events import stage as events
-from folio.ingest import app_db, preflight, stripe
+from folio.ingest import app_db, preflight
+from folio.ingest.stripe import load as stripe
 from folio.ml import train
 from folio.pipeline import alerts
 from folio.quality import gates

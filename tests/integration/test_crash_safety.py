@@ -19,7 +19,7 @@ from conftest import REPO, TINY
 from folio.config import Settings
 from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
-from folio.ingest.stripe import load_stripe
+from folio.ingest.stripe.load import load_stripe
 
 STAGES = {"stripe": load_stripe, "app_db": extract_app_db}
 
@@ -49,7 +49,7 @@ CHILD = textwrap.dedent(
 
     lake._write_file = dying
     if stage == "stripe":
-        from folio.ingest.stripe import load_stripe as run
+        from folio.ingest.stripe.load import load_stripe as run
     else:
         from folio.ingest.app_db import extract_app_db as run
     run(Settings(home=home), Window(parse_day(start), parse_day(end)), "killed")

@@ -19,7 +19,7 @@ from folio.core.errors import FolioError
 from folio.core.lake import PART
 from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
-from folio.ingest.stripe import load_stripe
+from folio.ingest.stripe.load import load_stripe
 from folio.warehouse.transform import (
     build_docs,
     build_marts,

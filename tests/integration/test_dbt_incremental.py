@@ -13,7 +13,7 @@ from folio.config import Settings
 from folio.core.window import Window
 from folio.events.stage import sessionize_events
 from folio.ingest.app_db import extract_app_db
-from folio.ingest.stripe import load_stripe
+from folio.ingest.stripe.load import load_stripe
 from folio.warehouse.transform import run_dbt
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]

@@ -15,7 +15,7 @@ from folio.config import Settings
 from folio.contracts import appdb
 from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
-from folio.ingest.stripe import load_stripe
+from folio.ingest.stripe.load import load_stripe
 from folio.simulator.landing import read_manifest
 
 

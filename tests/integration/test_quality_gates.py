@@ -19,7 +19,7 @@ from folio.core import ledger
 from folio.core.errors import QualityGateError
 from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
-from folio.ingest.stripe import load_stripe
+from folio.ingest.stripe.load import load_stripe
 from folio.quality.gates import trailing_basis, validate_marts, validate_raw
 from folio.warehouse import publish
 from folio.warehouse.transform import build_marts, build_ml_marts

@@ -15,7 +15,7 @@ from folio.config import Settings
 from folio.core import lake
 from folio.core.errors import FolioError
 from folio.core.window import Window
-from folio.ingest.stripe import load_stripe
+from folio.ingest.stripe.load import load_stripe
 
 DAY = dt.date(2026, 3, 2)
 T0 = 1772409600  # 2026-03-02T00:00:00Z

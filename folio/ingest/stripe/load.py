@@ -1,7 +1,7 @@
 """Load Stripe exports: ``landing/stripe/<object>/dt=D/*.jsonl[.gz]`` -> typed Parquet.
 
 Per object and day, ``lake/raw/stripe/<object>/dt=D`` holds one row per object version
-delivered that day: the columns the marts need (``stripe_spec``), the fields new to this
+delivered that day: the columns the marts need (``specs``), the fields new to this
 pipeline (``unknown_fields``), the object exactly as delivered (``raw_json``) and where it
 came from (``_source_file``, ``_line_number``). Nested lists become child tables
 (``subscription_item``, ``subscription_discount``, ``invoice_line``, ``invoice_payment``).
@@ -28,7 +28,9 @@ from folio.core import lake, ledger
 from folio.core.errors import FolioError
 from folio.core.results import StageResult
 from folio.core.window import Window
-from folio.ingest.stripe_spec import KINDS, SPECS, Col, ObjectSpec, Parser, Reject
+from folio.ingest.stripe.columns import KINDS, Col, Reject
+from folio.ingest.stripe.parser import Parser
+from folio.ingest.stripe.specs import SPECS, ObjectSpec
 
 SOURCE = "stripe"
 
@@ -104,13 +106,15 @@ def _opener(path: Path):
     return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
 
 
-def _qrecord(obj: str, rel: str, line: int | None, reason: str, raw: bytes | None, rid=None):
+def _quarantine_record(
+    obj: str, rel: str, line: int | None, reason: str, raw: bytes | None, record_id=None
+):
     return {
         "source": SOURCE,
         "table_name": obj,
         "source_file": rel,
         "line_number": line,
-        "record_id": rid,
+        "record_id": record_id,
         "reason": reason,
         "raw": raw.decode("utf-8", "replace") if raw is not None else None,
     }
@@ -140,11 +144,11 @@ def read_file(path: Path, rel: str, parser: Parser, out: DayLoad) -> None:
         reason = f"corrupt file, quarantined whole: {corrupt}"
         obj_type = parser.spec.object
         out.quarantine += [
-            _qrecord(obj_type, rel, n, reason, raw.rstrip(b"\r"))
+            _quarantine_record(obj_type, rel, n, reason, raw.rstrip(b"\r"))
             for n, raw in enumerate(lines, start=1)
         ]
         if not lines:
-            out.quarantine.append(_qrecord(obj_type, rel, None, reason, None))
+            out.quarantine.append(_quarantine_record(obj_type, rel, None, reason, None))
         return
     parse = parser.parse
     good = out.good
@@ -156,7 +160,7 @@ def read_file(path: Path, rel: str, parser: Parser, out: DayLoad) -> None:
         except Reject as rej:
             count.rows_quarantined += 1
             out.quarantine.append(
-                _qrecord(parser.spec.object, rel, n, rej.reason, raw, rej.record_id)
+                _quarantine_record(parser.spec.object, rel, n, rej.reason, raw, rej.record_id)
             )
             continue
         good.append(_Good(ex.id, ex, raw, rel, n))
@@ -185,7 +189,7 @@ def load_day(landing: Path, parser: Parser, day) -> DayLoad:
                 continue
             counts[g.file].rows_quarantined += 1
             out.quarantine.append(
-                _qrecord(
+                _quarantine_record(
                     spec.object,
                     g.file,
                     g.line,
@@ -247,20 +251,20 @@ def load_stripe(settings: Settings, window: Window, run_id: str) -> StageResult:
     parsers = {name: Parser(spec) for name, spec in SPECS.items()}
     for day in window.days():
         for name, spec in SPECS.items():
-            d = load_day(settings.landing, parsers[name], day)
-            for table, data in _tables(spec, d.good).items():
+            loaded = load_day(settings.landing, parsers[name], day)
+            for table, data in _tables(spec, loaded.good).items():
                 lake.put_partition(lake.partition_dir(raw_root / table, day), data)
                 written[table] = written.get(table, 0) + data.num_rows
-            lake.write_quarantine(lake.partition_dir(q_root / name, day), d.quarantine)
-            quarantined[name] = quarantined.get(name, 0) + len(d.quarantine)
-            if d.truncated:
-                truncated[name] = truncated.get(name, 0) + d.truncated
-            for g in d.good:
+            lake.write_quarantine(lake.partition_dir(q_root / name, day), loaded.quarantine)
+            quarantined[name] = quarantined.get(name, 0) + len(loaded.quarantine)
+            if loaded.truncated:
+                truncated[name] = truncated.get(name, 0) + loaded.truncated
+            for g in loaded.good:
                 for f in g.extracted.unknown:
                     k = f"{name}.{f}"
                     seen = drift.setdefault(k, {"rows": 0, "first_day": day.isoformat()})
                     seen["rows"] += 1
-            for c in d.files:
+            for c in loaded.files:
                 if c.status == "corrupt":
                     corrupt.append(c.input)
                 ledger_rows.append(
