@@ -1,0 +1,5 @@
+"""`python -m folio.cli`, the same as the `folio` script."""
+
+from folio.cli import entry
+
+entry()
