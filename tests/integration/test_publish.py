@@ -163,6 +163,8 @@ while done < n or (last not in seen and time.time() < deadline):
         with duckdb.connect(path, read_only=True) as con:
             seen.add(con.execute("select min(tag) from marts.mrr_monthly").fetchall()[0][0])
             con.execute("select count(*) from marts.dim_accounts").fetchall()
+        if done == 0:
+            print("reading", flush=True)  # the writer publishes only once this shows
     except Exception as exc:
         errors += 1
         print("error:", exc, file=sys.stderr)
@@ -180,6 +182,9 @@ def test_500_reads_across_two_publishes_see_no_error(settings):
         stderr=subprocess.PIPE,
         text=True,
     )
+    # the reader has seen the first publication before the next one: on a busy machine its
+    # start (Python, DuckDB) can take longer than any fixed pause
+    assert reader.stdout.readline().strip() == "reading"
     for k, tag in enumerate(("b", "c")):
         time.sleep(0.3)
         _build(settings, 50 + k, tag)
