@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from folio.core.errors import FolioError
+from folio.core.paths import HomePaths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,8 +179,13 @@ class Settings(BaseSettings):
 
     # --- derived paths (not settings of their own) ---
     @cached_property
+    def paths(self) -> HomePaths:
+        """Every path under FOLIO_HOME."""
+        return HomePaths(self.home)
+
+    @property
     def landing(self) -> Path:
-        return self.home / "landing"
+        return self.paths.landing
 
     @cached_property
     def lake(self) -> Path:
@@ -192,7 +198,7 @@ class Settings(BaseSettings):
             from upath import UPath
 
             return UPath(self.lake_url)  # type: ignore[return-value]
-        return self.home / "lake"
+        return self.paths.local_lake
 
     @property
     def lake_is_remote(self) -> bool:
@@ -208,17 +214,17 @@ class Settings(BaseSettings):
         """
         return self.lake.fs if self.lake_is_remote else None  # type: ignore[attr-defined]
 
-    @cached_property
+    @property
     def warehouse(self) -> Path:
-        return self.home / "warehouse"
+        return self.paths.warehouse
 
-    @cached_property
+    @property
     def ops(self) -> Path:
-        return self.home / "ops"
+        return self.paths.ops
 
-    @cached_property
+    @property
     def airflow_home(self) -> Path:
-        return self.home / "airflow"
+        return self.paths.airflow
 
     @property
     def app_db(self) -> str:
@@ -239,11 +245,11 @@ class Settings(BaseSettings):
     @property
     def build_db(self) -> Path:
         """dbt's target: the only writable warehouse file."""
-        return self.warehouse / "build.duckdb"
+        return self.paths.build_db
 
     @property
     def ledger_path(self) -> Path:
-        return self.ops / "ledger.sqlite"
+        return self.paths.ledger
 
     def sim_range(self) -> tuple[dt.date, dt.date]:
         """The default simulated range: ``sim_months`` months ending ``sim_end`` (inclusive)."""

@@ -102,7 +102,7 @@ def session(settings: Settings, app_name: str = "folio") -> SparkSession:
         .config("spark.sql.parquet.compression.codec", "zstd")
         # the job writes a file per day partition; a day past this many rows is split
         .config("spark.sql.files.maxRecordsPerFile", str(settings.spark_max_records_per_file))
-        .config("spark.local.dir", str(settings.home / "spark" / "tmp"))
+        .config("spark.local.dir", str(settings.paths.spark_tmp))
     )
     for key, value in lake_conf(settings).items():
         builder = builder.config(key, value)

@@ -34,7 +34,7 @@ class ModelVersion:
 
 
 def root(settings: Settings) -> Path:
-    return settings.home / "models" / "churn"
+    return settings.paths.churn_models
 
 
 def new_version(when: dt.datetime | None = None) -> str:

@@ -34,11 +34,11 @@ class Running:
 
 
 def run_dir(settings: Settings) -> Path:
-    return settings.home / "run"
+    return settings.paths.run
 
 
 def log_dir(settings: Settings) -> Path:
-    return settings.home / "logs"
+    return settings.paths.logs
 
 
 def _pidfile(settings: Settings, name: str) -> Path:

@@ -67,7 +67,7 @@ def window_views(settings: Settings, window: Window, tables: list[str]) -> str:
     no partition in the window is a typed empty view (its columns from the source YAML).
     The file holds no data and is rewritten by every run; returns its connection string.
     """
-    path = settings.home / "quality" / "lake_window.duckdb"
+    path = settings.paths.quality / "lake_window.duckdb"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     schema = lake_tables()

@@ -56,7 +56,7 @@ def patch_duckdb() -> None:
 
 
 def docs_dir(settings: Settings) -> Path:
-    return settings.home / "docs" / "gx"
+    return settings.paths.gx_docs
 
 
 def context(settings: Settings) -> Any:
@@ -65,7 +65,7 @@ def context(settings: Settings) -> Any:
     import great_expectations as gx
 
     patch_duckdb()
-    root = settings.home / "quality"
+    root = settings.paths.quality
     root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
     bars = ctx.variables.progress_bars

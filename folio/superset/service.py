@@ -22,7 +22,7 @@ VENV = REPO_ROOT / ".venv-superset"
 
 
 def home(settings: Settings) -> Path:
-    return settings.home / "superset"
+    return settings.paths.superset
 
 
 def environment(settings: Settings) -> dict[str, str]:

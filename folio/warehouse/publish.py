@@ -35,11 +35,6 @@ from folio.core.results import StageResult
 from folio.core.version import code_version
 from folio.core.window import Window
 
-# not marts.duckdb (ARCHITECTURE.md): DuckDB names a database after its file, and a file
-# named marts.duckdb with a schema marts makes every `marts.<table>` an "ambiguous
-# reference to catalog or schema" error
-SERVED = "folio.duckdb"
-
 
 @dataclass(frozen=True)
 class Publication:
@@ -64,11 +59,11 @@ class Publication:
 
 
 def served_path(settings: Settings) -> Path:
-    return settings.warehouse / SERVED
+    return settings.paths.served_db
 
 
 def snapshots_dir(settings: Settings) -> Path:
-    return settings.warehouse / "snapshots"
+    return settings.paths.snapshots
 
 
 def _file_name(run_id: str) -> str:
@@ -156,7 +151,7 @@ def read_publication(path: Path, settings: Settings) -> Publication:
 def _serve(settings: Settings, snapshot: Path) -> None:
     """Make the served path the snapshot: a hard link, swapped in by one atomic rename."""
     served = served_path(settings)
-    tmp = served.with_name(f".{SERVED}.{os.getpid()}.tmp")
+    tmp = served.with_name(f".{served.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     os.link(snapshot, tmp)
     os.replace(tmp, served)
@@ -222,7 +217,9 @@ def prune(settings: Settings) -> list[Path]:
             removed.append(p.path)
     leftovers = [
         *snapshots_dir(settings).glob(".*.tmp*"),  # a killed publish's half-written file
-        *settings.warehouse.glob(f".{SERVED}.*.tmp"),  # and its link not yet renamed
+        *settings.warehouse.glob(
+            f".{served_path(settings).name}.*.tmp"
+        ),  # and its link not yet renamed
     ]
     for leftover in leftovers:
         leftover.unlink(missing_ok=True)

@@ -34,8 +34,8 @@ def dbt_env(settings: Settings):
         "FOLIO_LAKE": str(settings.lake),
         # the lake on object storage: the target that registers its filesystem with DuckDB
         "FOLIO_DBT_TARGET": "build_s3" if settings.lake_is_remote else "build",
-        "DBT_TARGET_PATH": str(settings.home / "dbt" / "target"),
-        "DBT_LOG_PATH": str(settings.home / "dbt" / "logs"),
+        "DBT_TARGET_PATH": str(settings.paths.dbt_target),
+        "DBT_LOG_PATH": str(settings.paths.dbt_logs),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PROFILES_DIR": str(settings.dbt_project),
         "DBT_PROJECT_DIR": str(settings.dbt_project),
@@ -297,8 +297,8 @@ def publish_docs(settings: Settings):
     """
     import shutil
 
-    target = settings.home / "dbt" / "target"
-    site = settings.home / "docs"
+    target = settings.paths.dbt_target
+    site = settings.paths.docs
     (site / "dbt").mkdir(parents=True, exist_ok=True)
     for name in ("index.html", "manifest.json", "catalog.json"):
         tmp = site / "dbt" / f".{name}.tmp"

@@ -8,8 +8,11 @@ a circle is still a circle.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
+
+from folio.core.paths import HomePaths
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "folio"
@@ -113,7 +116,7 @@ def test_the_ground_floor_imports_no_stage():
         if name == "folio.core" or name.startswith("folio.core."):
             above = {d for d in deps if not d.startswith("folio.core") and d != "folio.config"}
             assert above == set(), f"{name} (ground floor) imports {sorted(above)}"
-    assert graph["folio.config"] <= {"folio.core", "folio.core.errors"}
+    assert graph["folio.config"] <= {"folio.core", "folio.core.errors", "folio.core.paths"}
 
 
 def test_nothing_imports_the_top_floor():
@@ -136,3 +139,22 @@ def test_the_package_root_holds_packages():
     allowed = {"__init__.py", "config.py", "cli.py"}
     loose = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in allowed)
     assert len(loose) <= 1, f"loose modules at folio/'s root: {loose}"
+
+
+def test_every_folio_home_path_is_named_in_one_place():
+    """Paths under FOLIO_HOME come from ``Settings.paths`` (folio/core/paths.py), not from
+    ``settings.home / "..."`` spelled out wherever a stage needs one."""
+    spelled = re.compile(r"\bhome\s*/\s*[\"']")
+    allowed = {PACKAGE / "core" / "paths.py", PACKAGE / "config.py"}
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path not in allowed and "simulator" not in path.parts
+        for n, line in enumerate(path.read_text().splitlines(), start=1)
+        if spelled.search(line) and "settings.home" in line
+    ]
+    assert found == [], "FOLIO_HOME paths spelled out of folio/core/paths.py:\n" + "\n".join(found)
+    paths = HomePaths(Path("/h"))
+    named = [p for p in dir(HomePaths) if isinstance(getattr(HomePaths, p), property)]
+    values = [getattr(paths, p) for p in named]
+    assert len(set(values)) == len(values) and all(v.is_relative_to("/h") for v in values)
