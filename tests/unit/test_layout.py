@@ -158,3 +158,21 @@ def test_every_folio_home_path_is_named_in_one_place():
     named = [p for p in dir(HomePaths) if isinstance(getattr(HomePaths, p), property)]
     values = [getattr(paths, p) for p in named]
     assert len(set(values)) == len(values) and all(v.is_relative_to("/h") for v in values)
+
+
+def test_no_python_source_file_is_over_600_lines():
+    sources = [
+        *PACKAGE.rglob("*.py"),
+        *(ROOT / "spark_jobs").rglob("*.py"),
+        *(ROOT / "dags").rglob("*.py"),
+    ]
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in sorted(sources)
+        if (n := len(p.read_text().splitlines())) > 600
+    }
+    assert long == {}, f"source files over 600 lines: {long}"
+
+
+def test_the_dag_file_is_wiring_under_110_lines():
+    assert len((ROOT / "dags" / "folio_nightly.py").read_text().splitlines()) < 110
