@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from spark_jobs import lake_io
 from spark_jobs import sessionize as S
 
 pytestmark = pytest.mark.spark
@@ -184,7 +185,7 @@ def test_a_killed_runs_staging_is_removed_by_a_later_run(spark, tmp_path):
     for p in (unnamed_old, unnamed_old / "part", unnamed_old / "part" / "f.parquet"):
         os.utime(p, (past, past))
     os.utime(unnamed_young, (past, past))  # an old folder with a new file: still in use
-    S._remove_stale_staging(S.Files(spark), str(tmp_path))
+    lake_io.remove_stale_staging(lake_io.Files(spark), str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([young.name, unnamed_young.name])
 
 
