@@ -18,7 +18,7 @@ from folio.core import lake
 from folio.core.errors import FolioError
 from folio.core.results import StageResult
 from folio.core.window import Window
-from folio.ingest.app_db import app_db_url, mask_password
+from folio.ingest.app_db_read import app_db_url, mask_password
 
 
 def _count_lines(path: Path) -> int:
