@@ -1,8 +1,10 @@
-"""The app database of the simulated Folio product, written through a SQLAlchemy URL.
+"""The app database's tables as the extract reads them: Folio's product database behind a
+SQLAlchemy URL (a Postgres replica in production; SQLite at ``landing/app.db`` by default).
 
-SQLite by default (``landing/app.db``); any Postgres URL works too. Timestamps are naive
-UTC. Rows are soft-deleted with ``deleted_at``; some images are hard-deleted (the rows
-disappear), which the extract must detect by comparing keys.
+Timestamps are naive UTC; ``updated_at`` moves on every change (the extract's cursor). Rows
+are soft-deleted with ``deleted_at``; some images are hard-deleted (the rows disappear),
+which the extract detects by comparing keys. The simulator writes a database of this shape
+(``recreate``); the pipeline only reads it.
 """
 
 from __future__ import annotations

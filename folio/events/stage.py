@@ -8,11 +8,12 @@ from folio.config import Settings
 from folio.core import ledger
 from folio.core.results import StageResult
 from folio.core.window import Window
+from folio.events.spark import session
 
 
 def sessionize_events(settings: Settings, window: Window, run_id: str) -> StageResult:
     """Run ``spark_jobs.sessionize`` for the window (plus the lookback) on FOLIO_SPARK_MASTER."""
-    from folio.events.spark import session
+    # the job imports PySpark: only the task that runs it pays for that import
     from spark_jobs.sessionize import Params, run
 
     params = Params(

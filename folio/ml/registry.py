@@ -19,6 +19,7 @@ from folio.config import Settings
 from folio.core import lake
 from folio.core.errors import FolioError
 from folio.ml.features import FeatureSpec
+from folio.ml.model import build
 
 
 @dataclass
@@ -70,8 +71,6 @@ def load(settings: Settings, version: str) -> ModelVersion:
 def load_model(mv: ModelVersion) -> Any:
     """The model of a version (MLP or logistic), its weights read as plain tensors."""
     from safetensors.torch import load_file
-
-    from folio.ml.model import build
 
     model = build(mv.spec, mv.meta.get("kind", "mlp"))
     state = load_file(str(mv.path / "weights.safetensors"))
