@@ -4,6 +4,9 @@ import datetime as dt
 import gzip
 import json
 import os
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -51,6 +54,15 @@ def folio_env(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """One private PostgreSQL server for the whole test run; tests take databases on it."""
+    from pg import postgres_server
+
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     """One local Spark session for the whole test run (JVM start ~8 s)."""
     from folio.config import Settings
@@ -81,3 +93,69 @@ def fingerprint(home: Path) -> dict[str, tuple[int, str]]:
                 f" from (select md5(cast(x as varchar)) as h from marts.{t} as x)"
             ).fetchall()[0]
     return out
+
+
+# --- the end-to-end tests' shared set-up: one simulated history, loaded once through Airflow.
+# `loaded_history` is the state before the history's last three days, `backfilled_history`
+# adds them as one backfill run. Both are read-only: a test that runs more copies one first
+# (`copy_home`), so no test sees another's runs.
+FOLIO = str(Path(sys.executable).with_name("folio"))
+E2E_START, E2E_END = dt.date(2026, 3, 1), dt.date(2026, 4, 30)
+LAST_DAYS = [E2E_END - dt.timedelta(days=k) for k in (2, 1, 0)]  # loaded after the base
+E2E_ACCOUNTS = 60
+
+
+def run_folio(*args: str, home: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env or {}), "FOLIO_HOME": str(home), "FOLIO_RETRY_DELAY_SECONDS": "1"}
+    proc = subprocess.run(
+        [FOLIO, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=900
+    )
+    assert proc.returncode == 0, f"folio {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def copy_home(source: Path, target: Path) -> Path:
+    """A FOLIO_HOME copied whole; hard links stay links (the served file is one to its
+    snapshot, and publishing tells the served snapshot by it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-a", str(source), str(target)], check=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def loaded_history(tmp_path_factory) -> Path:
+    """A history loaded through the day before LAST_DAYS (read-only: copy it to run on).
+
+    The simulator writes the app DB once, in its final state, while a real app DB is
+    extracted every night as it is then: an account created on 04-20 and changed on 04-29
+    would be missing from a window that ends on 04-27. So the app rows are frozen at their
+    creation (updated_at = created_at): extracting any window by updated_at then returns
+    exactly what the nightly extracts would have returned.
+    """
+    home = tmp_path_factory.mktemp("history") / "base"
+    run_folio(
+        *(
+            "simulate",
+            "--accounts",
+            str(E2E_ACCOUNTS),
+            "--start",
+            str(E2E_START),
+            "--end",
+            str(E2E_END),
+        ),
+        home=home,
+    )
+    with sqlite3.connect(home / "landing" / "app.db") as conn:
+        for table in ("plans", "accounts", "users", "portfolio_sites", "images"):
+            conn.execute(f"update {table} set updated_at = created_at")
+    before = LAST_DAYS[0] - dt.timedelta(days=1)
+    run_folio("run", "--start", str(E2E_START), "--end", str(before), home=home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def backfilled_history(loaded_history, tmp_path_factory) -> Path:
+    """The whole history: LAST_DAYS loaded as one backfill run on a copy (read-only)."""
+    home = copy_home(loaded_history, tmp_path_factory.mktemp("history") / "backfilled")
+    run_folio("run", "--start", str(LAST_DAYS[0]), "--end", str(LAST_DAYS[-1]), home=home)
+    return home

@@ -1,5 +1,8 @@
 """A real PostgreSQL server for tests, started on 127.0.0.1 in a temporary folder.
 
+One server serves the whole test run (the `postgres` fixture in tests/conftest.py); each
+test takes a fresh database of its own on it (`PostgresServer.database`).
+
 Uses Debian's postgresql package (`.ci/run` installs it when missing). initdb/pg_ctl
 refuse to run as root, so as root they run as the `postgres` user.
 """
@@ -12,9 +15,12 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from ports import free_port
 
 
@@ -28,9 +34,22 @@ def _bindir() -> Path:
     return Path(found[-1]).parent
 
 
+@dataclass(frozen=True)
+class PostgresServer:
+    port: int
+    password: str
+
+    def database(self, name: str) -> str:
+        """Create the database ``name``; its SQLAlchemy URL (psycopg 3, with the password)."""
+        admin = f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"create database {name}")
+        return f"postgresql+psycopg://postgres:{self.password}@127.0.0.1:{self.port}/{name}"
+
+
 @contextmanager
-def postgres_server():
-    """Yield a SQLAlchemy URL of a fresh database on a private server; stop and remove it after.
+def postgres_server() -> Iterator[PostgresServer]:
+    """Yield a private server; stop and remove it after.
 
     Connections over TCP need the password (scram-sha-256), as on a real server; the URL
     carries it. The server's folder is a fresh one under the system temp dir (pytest's are
@@ -82,17 +101,7 @@ def postgres_server():
         "start",
     )
     try:
-        run(
-            str(bindir / "createdb"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-U",
-            "postgres",
-            "folio_app",
-        )
-        yield f"postgresql+psycopg://postgres:{password}@127.0.0.1:{port}/folio_app"
+        yield PostgresServer(port, password)
     finally:
         run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)

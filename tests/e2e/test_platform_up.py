@@ -29,7 +29,6 @@ import pytest
 import requests
 import yaml
 from conftest import REPO, fingerprint
-from pg import postgres_server
 from ports import free_port
 from spark_cluster import spark_cluster
 
@@ -100,16 +99,6 @@ def _away_from_0200() -> dt.datetime:
     return now
 
 
-def _databases(url: str, *names: str) -> str:
-    """Create databases on the server of ``url``; return the URL without its database."""
-    base = url.rsplit("/", 1)[0]
-    admin = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for name in names:
-            conn.execute(f"create database {name}")
-    return base
-
-
 def _chart_tables() -> dict[str, tuple[str, bool]]:
     """Chart uuid -> (the mart its dataset reads, whether it filters rows beyond the dates),
     from the committed bundle."""
@@ -169,19 +158,21 @@ class Airflow:
         return [(t["task_id"], t["state"]) for t in tis if t["state"] != "success"]
 
 
-def test_native_topology_postgres_airflow_spark_cluster_superset(tmp_path):
+def test_native_topology_postgres_airflow_spark_cluster_superset(postgres, tmp_path):
     now = _away_from_0200()
     day = scheduled_day(now)
     home = tmp_path / "home"
     af_port, ss_port = free_port(), free_port()
-    with postgres_server() as app_url, spark_cluster() as (master, spark_work):
-        base = _databases(app_url, "airflow", "superset")
+    app_url = postgres.database("topology_app")
+    airflow_url = postgres.database("topology_airflow")
+    superset_db = postgres.database("topology_superset")  # Superset's venv has psycopg2
+    with spark_cluster() as (master, spark_work):
         env = {
             **os.environ,
             "FOLIO_HOME": str(home),
             "FOLIO_APP_DB_URL": app_url,
-            "FOLIO_AIRFLOW_DB_URL": f"{base}/airflow",
-            "FOLIO_SUPERSET_DB_URL": f"{base.replace('+psycopg:', '+psycopg2:')}/superset",
+            "FOLIO_AIRFLOW_DB_URL": airflow_url,
+            "FOLIO_SUPERSET_DB_URL": superset_db.replace("+psycopg:", "+psycopg2:"),
             "FOLIO_SPARK_MASTER": master,
             "FOLIO_RETRY_DELAY_SECONDS": "5",
             "AIRFLOW__CORE__PARALLELISM": "2",
@@ -241,7 +232,7 @@ def test_native_topology_postgres_airflow_spark_cluster_superset(tmp_path):
             # ones hold no logical date (a `folio run` that took one held a scheduled slot,
             # and the scheduler then stalled on it)
             kinds = _query(
-                f"{base}/airflow",
+                airflow_url,
                 "select run_type, state, logical_date is null from dag_run"
                 " where dag_id = 'folio_nightly' order by id",
             )
@@ -278,7 +269,7 @@ def test_native_topology_postgres_airflow_spark_cluster_superset(tmp_path):
                     failures.append((chart["slice_name"], "no rows", table))
             assert not failures, failures
             assert with_rows >= 20, with_rows
-            dashboards = _query(f"{base}/superset", "select count(*) from dashboards")
+            dashboards = _query(superset_db, "select count(*) from dashboards")
             assert dashboards == [(6,)]
         finally:
             down = subprocess.run(

@@ -1,8 +1,9 @@
 """A real Superset (gunicorn on 127.0.0.1, SQLite metadata) over marts the pipeline published.
 
-The served file comes from `folio run` through Airflow on a small simulated history, plus a
-churn model trained on synthetic rows (the short history has too few labelled weeks to
-learn from), scored, and published again: every mart has rows. Then `folio superset init`
+The served file comes from `folio run` through Airflow on the shared simulated history
+(tests/conftest.py: `backfilled_history`, copied), plus a churn model trained on synthetic
+rows (the short history has too few labelled weeks to learn from), scored, and published
+again: every mart has rows. Then `folio superset init`
 provisions Superset from the bundle, and the tests use it as people would: the REST API,
 SQL Lab, and the dashboards in headless Chromium.
 """
@@ -21,7 +22,7 @@ import duckdb
 import pytest
 import requests
 import yaml
-from conftest import REPO
+from conftest import E2E_END, E2E_START, REPO, copy_home
 from ports import free_port
 
 from folio.config import Settings
@@ -31,7 +32,7 @@ from folio.superset.client import Client
 
 pytestmark = pytest.mark.slow
 FOLIO = str(Path(sys.executable).with_name("folio"))
-START, END = "2026-03-01", "2026-04-30"
+START, END = str(E2E_START), str(E2E_END)
 PASSWORDS = {"analyst": "an-analyst-pw-1", "viewer": "a-viewer-pw-1"}
 
 
@@ -44,11 +45,9 @@ def folio(*args: str, env: dict) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    home = tmp_path_factory.mktemp("superset") / "home"
+def platform(backfilled_history, tmp_path_factory):
+    home = copy_home(backfilled_history, tmp_path_factory.mktemp("superset") / "home")
     env = {**os.environ, "FOLIO_HOME": str(home), "FOLIO_RETRY_DELAY_SECONDS": "1"}
-    folio("simulate", "--accounts", "60", "--start", START, "--end", END, env=env)
-    folio("run", "--start", START, "--end", END, env=env)
 
     # a model to score with: the history is too short to train one (a recorded skip)
     sys.path.insert(0, str(REPO / "tests" / "unit"))

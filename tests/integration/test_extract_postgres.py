@@ -12,22 +12,21 @@ import logging
 import duckdb
 import pytest
 import sqlalchemy as sa
-from pg import postgres_server
 
 from folio.config import Settings
 from folio.contracts import appdb
 from folio.core.errors import FolioError
 from folio.core.window import Window
-from folio.ingest.app_db import app_db_url, extract_app_db
+from folio.ingest.app_db import extract_app_db
+from folio.ingest.app_db_read import app_db_url
 from folio.simulator.engine import SimParams, simulate
 
 P = SimParams(start=dt.date(2026, 2, 1), end=dt.date(2026, 3, 20), accounts=40, seed=5)
 
 
 @pytest.fixture(scope="module")
-def pg_url():
-    with postgres_server() as url:
-        yield url
+def pg_url(postgres):
+    return postgres.database("extract_app")
 
 
 def _lake_rows(home) -> dict[str, list[tuple]]:

@@ -6,16 +6,14 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from pg import postgres_server
 
 from folio.contracts import appdb
 from folio.simulator.engine import SimParams, simulate
 
 
 @pytest.fixture(scope="module")
-def pg_url():
-    with postgres_server() as url:
-        yield url
+def pg_url(postgres):
+    return postgres.database("simulated_app")
 
 
 def _rows(url):
