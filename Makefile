@@ -1,11 +1,12 @@
 # Folio data platform. The two commands: `make run` (the nightly pipeline on embedded
 # defaults) and `make test` (lint + the whole test suite). Both set up what they need.
+# `make check` is the fast tier (lint + the tests not marked slow, under 3 minutes).
 SHELL := /bin/bash
 export FOLIO_HOME ?= $(CURDIR)/data
 VENV := .venv
 FOLIO := $(VENV)/bin/folio
 
-.PHONY: setup run test lint format bench bench-scale lock clean
+.PHONY: setup run test check lint format bench bench-scale lock clean
 
 setup:  ## build .venv and .venv-superset from the locked requirements (idempotent)
 	@bash scripts/setup.sh
@@ -18,9 +19,11 @@ run: setup  ## simulate the default history, run folio_nightly over it through A
 test: setup  ## ruff + pytest (slow end-to-end tests included)
 	@bash scripts/test.sh
 
+check: setup  ## the fast tier: ruff + sqlfluff + the tests not marked slow (under 3 min)
+	@bash scripts/check.sh
+
 lint: setup
-	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
-	@cd dbt_project && ../$(VENV)/bin/sqlfluff lint models tests --disable-progress-bar
+	@bash scripts/lint.sh
 
 format: setup
 	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

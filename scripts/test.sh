@@ -7,10 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure_postgres.sh
 bash scripts/ensure_chromium.sh
 export FOLIO_HOME=${FOLIO_TEST_HOME:-$(mktemp -d)/folio}   # tests never touch ./data
-echo "[test] ruff"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
-echo "[test] sqlfluff (dbt models and tests)"
-(cd dbt_project && ../.venv/bin/sqlfluff lint models tests --disable-progress-bar)
+bash scripts/lint.sh
 echo "[test] pytest"
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

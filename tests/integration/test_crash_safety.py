@@ -21,6 +21,8 @@ from folio.core.window import Window
 from folio.ingest.app_db import extract_app_db
 from folio.ingest.stripe.load import load_stripe
 
+pytestmark = pytest.mark.slow  # tens of seconds: not in `make check`
+
 STAGES = {"stripe": load_stripe, "app_db": extract_app_db}
 
 CHILD = textwrap.dedent(

@@ -29,6 +29,8 @@ from folio.warehouse.transform import (
     source_freshness,
 )
 
+pytestmark = pytest.mark.slow  # tens of seconds: not in `make check`
+
 # The history up to two days before the state of the app database: the database moves on
 # while the run waits, and the window must still hold every account that existed at its end
 # (rows changed since included), or the facts of the window point at accounts it lacks

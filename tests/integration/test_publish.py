@@ -173,6 +173,7 @@ print(errors, done, ",".join(sorted(seen)))
 """
 
 
+@pytest.mark.slow  # 20-40 s: not in `make check`
 def test_500_reads_across_two_publishes_see_no_error(settings):
     publish(settings, "run-a", Window(DAY, DAY))
     reader = subprocess.Popen(

@@ -24,6 +24,8 @@ from folio.quality.gates import trailing_basis, validate_marts, validate_raw
 from folio.warehouse import publish
 from folio.warehouse.transform import build_marts, build_ml_marts
 
+pytestmark = pytest.mark.slow  # tens of seconds: not in `make check`
+
 WINDOW = Window(TINY.start, TINY.end)
 
 

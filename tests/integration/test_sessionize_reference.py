@@ -13,7 +13,7 @@ import pytest
 from folio.events.reference import reference_sessions
 from spark_jobs.sessionize import Params, run
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
 D1, D2 = dt.date(2026, 6, 1), dt.date(2026, 6, 2)
 BASE = dt.datetime(2026, 6, 1)

@@ -16,7 +16,7 @@ from folio.core.window import Window
 from folio.events.stage import sessionize_events
 from folio.simulator.landing import read_manifest
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
 
 def _home(tmp_path_factory, landing, name):

@@ -189,6 +189,7 @@ def test_a_killed_runs_staging_is_removed_by_a_later_run(spark, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([young.name, unnamed_young.name])
 
 
+@pytest.mark.slow  # 20-40 s: not in `make check`
 def test_a_day_with_app_events_only_has_no_site_sessions_and_no_error(spark, tmp_path):
     """No portfolio visitor that day: site sessions and traffic are zero, not a schema error."""
     import gzip
@@ -212,6 +213,7 @@ def test_a_day_with_app_events_only_has_no_site_sessions_and_no_error(spark, tmp
     )
 
 
+@pytest.mark.slow  # 20-40 s: not in `make check`
 def test_a_copy_of_a_message_placed_by_an_earlier_run_is_a_duplicate(spark, tmp_path):
     """Day by day or as one range: the same clean events (a regression: the second day's
     run used to place a re-delivered copy whose first copy an earlier run had placed)."""

@@ -90,6 +90,7 @@ def test_landing_layout_and_volume(tiny_landing, parsed):
     assert len(stripe) == summary.stripe_objects > 300
 
 
+@pytest.mark.slow  # 20-40 s: not in `make check`
 def test_clean_lines_conform_to_the_json_schemas(parsed):
     segment, stripe, by_defect = parsed
     defective = _at(by_defect["missing_required"] + by_defect["missing_id"])
