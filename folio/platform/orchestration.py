@@ -7,6 +7,7 @@ in-process, no scheduler needed); the same DAG runs under a scheduler in product
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -73,13 +74,17 @@ def _airflow_bin() -> str:
 
 
 def ensure_airflow_db(settings: Settings) -> None:
-    """`airflow db migrate` once per metadata DB and Airflow version (stamped)."""
+    """`airflow db migrate` once per metadata DB and Airflow version (stamped).
+
+    The stamp holds a digest of the metadata DB's URL, never the URL: it carries the password.
+    """
     import airflow
 
     home = settings.airflow_home
     home.mkdir(parents=True, exist_ok=True)
     stamp = home / ".migrated"
-    want = f"{airflow.__version__} {settings.airflow_db}"
+    digest = hashlib.sha256(settings.airflow_db.encode()).hexdigest()
+    want = f"{airflow.__version__} {digest}"
     if stamp.exists() and stamp.read_text() == want:
         return
     proc = subprocess.run(
