@@ -9,7 +9,8 @@ starts Airflow (LocalExecutor) and Superset on those engines:
   triggered through the REST API reruns that day, and the served marts stay the same;
 - every Spark stage ran its executors on the standalone worker;
 - Superset, its metadata in Postgres, serves every chart of the bundle from the result;
-- everything listens on 127.0.0.1 only, and `folio down` leaves no process behind.
+- everything listens on 127.0.0.1 only, and `folio down` leaves no process behind;
+- the Postgres password is in no command's output and no file of FOLIO_HOME (logs included).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import datetime as dt
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -120,6 +122,11 @@ def _rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"select count(*) from marts.{table}").fetchall()[0][0]
 
 
+def _query_ledger(home: Path, sql: str) -> list:
+    with sqlite3.connect(home / "ops" / "ledger.sqlite") as conn:
+        return [row[0] for row in conn.execute(sql)]
+
+
 def _query(url: str, sql: str) -> list[tuple]:
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         return conn.execute(sql).fetchall()
@@ -178,10 +185,13 @@ def test_native_topology_postgres_airflow_spark_cluster_superset(postgres, tmp_p
             "AIRFLOW__CORE__PARALLELISM": "2",
         }
 
+        outputs: list[str] = []
+
         def folio(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
             proc = subprocess.run(
                 [FOLIO, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout
             )
+            outputs.append(proc.stdout + proc.stderr)
             assert proc.returncode == 0, f"folio {args}:\n{proc.stdout[-3000:]}\n{proc.stderr}"
             return proc
 
@@ -279,3 +289,15 @@ def test_native_topology_postgres_airflow_spark_cluster_superset(postgres, tmp_p
         for pgid in pids.values():
             assert not _group(pgid), f"process group {pgid} still runs"
         assert not list((home / "run").glob("*.pid"))
+
+    # 5. the app DB was read from Postgres, and the server's password (all three databases
+    # take it) is in no command's output and no file under FOLIO_HOME: no log, no stamp
+    extract = _query_ledger(home, "select details from task_runs where task_id = 'extract_app_db'")
+    assert extract and all('"dialect": "postgresql"' in d for d in extract)
+    password = app_url.split(":")[2].split("@")[0].encode()
+    assert not [
+        i for i, out in enumerate([*outputs, down.stdout + down.stderr]) if password.decode() in out
+    ]
+    files = [p for p in home.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".log" for p in files) and (home / "airflow" / "logs").is_dir()
+    assert not [p for p in files if password in p.read_bytes()]
