@@ -8,5 +8,7 @@ bash scripts/ensure_postgres.sh
 bash scripts/ensure_chromium.sh
 export FOLIO_HOME=${FOLIO_TEST_HOME:-$(mktemp -d)/folio}   # tests never touch ./data
 bash scripts/lint.sh
-echo "[test] pytest"
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+echo "[test] pytest (both cores)"
+# one worker per core; a test module (or the modules sharing the simulated history, see
+# tests/conftest.py) runs whole on one worker, in collection order: the end-to-end ones first
+exec .venv/bin/python -m pytest -p no:cacheprovider -n auto --dist loadgroup --no-loadscope-reorder "$@"

@@ -15,6 +15,19 @@ import pytest
 from folio.simulator.engine import SimParams, simulate
 
 REPO = Path(__file__).resolve().parent.parent
+# `make test` runs on both cores (pytest-xdist, --dist loadgroup): each test module is one unit
+# of work, so its module fixtures are built once, and the modules that start from the shared
+# simulated history are one unit, so it is loaded once.
+SHARED_HISTORY = {"test_idempotency.py", "test_superset.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.path.name
+        group = "shared_history" if name in SHARED_HISTORY else name.removesuffix(".py")
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 # the marts that record runs (they differ between runs by design)
 OPS_MARTS = {"fct_pipeline_runs", "fct_data_quality", "source_freshness"}
 # small but busy: enough days for trials to end and subscriptions to renew, defects x4
