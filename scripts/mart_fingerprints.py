@@ -28,8 +28,7 @@ RUN_STAMPED = {
 }
 
 
-def _rows(table: str) -> str:
-    stamped = RUN_STAMPED.get(table)
+def _rows(table: str, stamped: tuple[str, ...] | None) -> str:
     return (
         f"select * exclude ({', '.join(stamped)}) from marts.{table}"
         if stamped
@@ -37,7 +36,13 @@ def _rows(table: str) -> str:
     )
 
 
-def fingerprints(served: Path) -> dict[str, list]:
+def fingerprints(served: Path, run_stamps: bool = False) -> dict[str, list]:
+    """(rows, checksum) of every business mart; ``run_stamps`` keeps the model-version columns
+    (two homes that share their runs, as in the end-to-end tests, have the same ones)."""
+
+    def stamps(table: str) -> tuple[str, ...] | None:
+        return None if run_stamps else RUN_STAMPED.get(table)
+
     with duckdb.connect(str(served), read_only=True) as con:
         tables = [
             t
@@ -51,7 +56,7 @@ def fingerprints(served: Path) -> dict[str, list]:
             t: list(
                 con.execute(
                     "select count(*), md5(coalesce(string_agg(h, '' order by h), ''))"
-                    f" from (select md5(cast(x as varchar)) as h from ({_rows(t)}) as x)"
+                    f" from (select md5(cast(x as varchar)) as h from ({_rows(t, stamps(t))}) as x)"
                 ).fetchone()
             )
             for t in tables

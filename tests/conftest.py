@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from folio.simulator.engine import SimParams, simulate
@@ -28,8 +27,6 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group(group))
 
 
-# the marts that record runs (they differ between runs by design)
-OPS_MARTS = {"fct_pipeline_runs", "fct_data_quality", "source_freshness"}
 # small but busy: enough days for trials to end and subscriptions to renew, defects x4
 TINY = SimParams(
     start=dt.date(2026, 3, 1), end=dt.date(2026, 5, 15), accounts=90, seed=11, defect_rate=4.0
@@ -88,24 +85,13 @@ def spark(tmp_path_factory):
     s.stop()
 
 
-def fingerprint(home: Path) -> dict[str, tuple[int, str]]:
-    """(rows, checksum) of every mart in the served file, the run-recording ops marts aside."""
-    with duckdb.connect(str(home / "warehouse" / "folio.duckdb"), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from information_schema.tables"
-                " where table_schema = 'marts' order by 1"
-            ).fetchall()
-            if t not in OPS_MARTS
-        ]
-        out = {}
-        for t in tables:
-            out[t] = con.execute(
-                f"select count(*), md5(coalesce(string_agg(h, '' order by h), ''))"
-                f" from (select md5(cast(x as varchar)) as h from marts.{t} as x)"
-            ).fetchall()[0]
-    return out
+def fingerprint(home: Path) -> dict[str, list]:
+    """(rows, checksum) of every mart in the served file, the run-recording ops marts aside
+    (scripts/mart_fingerprints.py, every column kept)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from mart_fingerprints import fingerprints
+
+    return fingerprints(home / "warehouse" / "folio.duckdb", run_stamps=True)
 
 
 # --- the end-to-end tests' shared set-up: one simulated history, loaded once through Airflow.
