@@ -13,8 +13,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from folio.core import lake
-
 SCHEMA = """
 create table if not exists task_runs (
     run_id        text not null,
@@ -92,7 +90,7 @@ create table if not exists alerts (
 ADDED_COLUMNS = [("quality_results", "sample", "text")]
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30)
     conn.execute("pragma journal_mode=wal")
@@ -117,7 +115,7 @@ def start_task(
     try_number: int,
     window: tuple[dt.date, dt.date],
 ) -> None:
-    with closing(_connect(path)) as conn, conn:
+    with closing(connect(path)) as conn, conn:
         conn.execute(
             "insert or replace into task_runs (run_id, dag_id, task_id, try_number, window_start,"
             " window_end, state, started_at) values (?, ?, ?, ?, ?, ?, 'running', ?)",
@@ -136,7 +134,7 @@ def finish_task(
     details: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
-    with closing(_connect(path)) as conn, conn:
+    with closing(connect(path)) as conn, conn:
         conn.execute(
             "update task_runs set state = ?, finished_at = ?, seconds = ?, rows = ?, details = ?,"
             " error = ? where run_id = ? and task_id = ? and try_number = ?",
@@ -164,7 +162,7 @@ def record_failure(
     error: str,
 ) -> None:
     """From Airflow's failure callback: make sure the failed attempt is in the ledger."""
-    with closing(_connect(path)) as conn, conn:
+    with closing(connect(path)) as conn, conn:
         cur = conn.execute(
             "update task_runs set state = 'failed', error = coalesce(error, ?),"
             " finished_at = coalesce(finished_at, ?) where run_id = ? and task_id = ?"
@@ -193,7 +191,7 @@ def record_ingest(
         if r["lines_read"] != r["rows_written"] + r["rows_quarantined"] + r.get("rows_skipped", 0):
             raise RuntimeError(f"ingest accounting does not add up for {r}")
     now = _now()
-    with closing(_connect(path)) as conn, conn:
+    with closing(connect(path)) as conn, conn:
         conn.execute(
             "delete from ingest_files where run_id = ? and source = ? and dt between ? and ?",
             (run_id, source, str(window[0]), str(window[1])),
@@ -228,7 +226,7 @@ def _select(
     """Rows of ``sql``, for the given runs (or all runs), in ``order``."""
     if not path.exists():
         return []
-    with closing(_connect(path)) as conn:
+    with closing(connect(path)) as conn:
         conn.row_factory = sqlite3.Row
         params: list[Any] = []
         if run_ids:
@@ -271,7 +269,7 @@ def task_rows(path: Path, run_ids: list[str] | None = None) -> list[dict[str, An
 def record_dbt_results(path: Path, run_id: str, invocation_id: str, results: list[dict]) -> None:
     """One row per node of one dbt invocation (models, tests, snapshots)."""
     now = _now()
-    with closing(_connect(path)) as conn, conn:
+    with closing(connect(path)) as conn, conn:
         conn.executemany(
             "insert or replace into dbt_results values "
             "(:run_id, :invocation_id, :unique_id, :resource_type, :status, :seconds, "
@@ -294,7 +292,7 @@ def record_quality(path: Path, run_id: str, stage: str, rows: list[dict]) -> Non
     message, sample (optional).
     """
     now = _now()
-    with closing(_connect(path)) as conn, conn:
+    with closing(connect(path)) as conn, conn:
         conn.execute("delete from quality_results where run_id = ? and stage = ?", (run_id, stage))
         conn.executemany(
             "insert or replace into quality_results (run_id, stage, tool, suite, asset,"
@@ -318,7 +316,7 @@ def record_alert(
     error: str | None,
 ) -> None:
     """One alert per run, task and kind (a second failure of the same task replaces it)."""
-    with closing(_connect(path)) as conn, conn:
+    with closing(connect(path)) as conn, conn:
         conn.execute(
             "insert or replace into alerts values (?, ?, ?, ?, ?, ?, ?)",
             (run_id, task_id, kind, message, int(delivered), error, _now()),
@@ -344,91 +342,4 @@ def quality_totals(path: Path, run_ids: list[str]) -> dict[str, dict[str, int]]:
             t["skipped"] += 1
         else:
             t["critical" if r["severity"] == "critical" else "warning"] += 1
-    return out
-
-
-# the ledger tables the ops marts read, as typed Parquet: (sql, arrow schema)
-def _export_schemas() -> dict[str, tuple[str, Any]]:
-    import pyarrow as pa
-
-    ts = pa.timestamp("us")
-    return {
-        "task_runs": (
-            "select run_id, dag_id, task_id, try_number, window_start, window_end, state,"
-            " started_at, finished_at, seconds, rows, error from task_runs",
-            pa.schema(
-                [
-                    ("run_id", pa.string()),
-                    ("dag_id", pa.string()),
-                    ("task_id", pa.string()),
-                    ("try_number", pa.int64()),
-                    ("window_start", pa.date32()),
-                    ("window_end", pa.date32()),
-                    ("state", pa.string()),
-                    ("started_at", ts),
-                    ("finished_at", ts),
-                    ("seconds", pa.float64()),
-                    ("rows_processed", pa.int64()),
-                    ("error", pa.string()),
-                ]
-            ),
-        ),
-        "quality_results": (
-            "select run_id, stage, tool, suite, asset, check_name, severity, status, observed,"
-            " unexpected_count, message, recorded_at from quality_results",
-            pa.schema(
-                [
-                    ("run_id", pa.string()),
-                    ("stage", pa.string()),
-                    ("tool", pa.string()),
-                    ("suite", pa.string()),
-                    ("asset", pa.string()),
-                    ("check_name", pa.string()),
-                    ("severity", pa.string()),
-                    ("status", pa.string()),
-                    ("observed", pa.string()),
-                    ("unexpected_count", pa.int64()),
-                    ("message", pa.string()),
-                    ("recorded_at", ts),
-                ]
-            ),
-        ),
-    }
-
-
-def _typed(value: Any, typ: Any) -> Any:
-    """A ledger text value as the Parquet type: ISO dates and UTC times, 'None' as null."""
-    import pyarrow as pa
-
-    if value is None or value == "None":
-        return None
-    if pa.types.is_date(typ):
-        return dt.date.fromisoformat(value)
-    if pa.types.is_timestamp(typ):
-        t = dt.datetime.fromisoformat(value)
-        return t.astimezone(dt.UTC).replace(tzinfo=None) if t.tzinfo else t
-    return value
-
-
-def export_to_lake(path: Path, target: Path) -> dict[str, int]:
-    """Each ledger table the ops marts read, whole, to ``target/<table>/ledger.parquet``.
-
-    Replaced atomically (``lake.replace_file``): dbt never reads half a file.
-    """
-    import pyarrow as pa
-
-    out = {}
-    with closing(_connect(path)) as conn:
-        for table, (sql, schema) in _export_schemas().items():
-            rows = conn.execute(sql).fetchall()
-            cols = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
-            data = pa.table(
-                [
-                    pa.array([_typed(v, f.type) for v in col], type=f.type)
-                    for col, f in zip(cols, schema, strict=True)
-                ],
-                schema=schema,
-            )
-            lake.replace_file(target / table / "ledger.parquet", data)
-            out[table] = data.num_rows
     return out

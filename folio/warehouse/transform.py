@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from folio.config import Settings
-from folio.core import duck, ledger
+from folio.core import duck, ledger, ledger_export
 from folio.core.errors import FolioError, QualityGateError
 from folio.core.results import StageResult
 from folio.core.window import Window
@@ -197,7 +197,7 @@ def build_ops_marts(settings: Settings, window: Window, run_id: str) -> StageRes
     then ``dbt build --select tag:ops``: the publication carries this run's quality results
     up to its mart gate.
     """
-    exported = ledger.export_to_lake(settings.ledger_path, settings.lake / "ops")
+    exported = ledger_export.export_to_lake(settings.ledger_path, settings.lake / "ops")
     result = _build(settings, window, run_id, "build_ops_marts", ["--select", OPS])
     result.details["exported"] = exported
     return result
