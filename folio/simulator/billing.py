@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from folio.simulator import stripe_objects as stripe
+from folio.simulator import stripe_payments
 from folio.simulator.catalog import CHANNELS, STRIPE_DRIFT, VAT_COUNTRIES
 from folio.simulator.clock import DAY_MS, as_dt
 from folio.simulator.segment import track
@@ -137,7 +138,7 @@ def _attempt_payment(state: SimState, account: Account, ms: int) -> None:
     sub = account.subscription
     account.retry_n += 1
     ok = rng.random() > (0.06 if account.retry_n == 1 else 0.5)
-    charge = stripe.charge(
+    charge = stripe_payments.charge(
         stripe.stripe_id(rng, "ch"),
         stripe.stripe_id(rng, "pi"),
         account.customer["id"],
@@ -152,7 +153,7 @@ def _attempt_payment(state: SimState, account: Account, ms: int) -> None:
     state.stripe_changed("charge", charge)
     payments = invoice["payments"]
     payments["data"].append(
-        stripe.invoice_payment(
+        stripe_payments.invoice_payment(
             rng, invoice, charge["payment_intent"], invoice["amount_due"], ms // 1000, ok
         )
     )
@@ -195,7 +196,9 @@ def issue_refunds(state: SimState, day: dt.date) -> None:
     """The refunds due on ``day``: in full or in half, decided by the charge id."""
     for charge, ms in state.pending_refunds.pop(day, []):
         amount = charge["amount"] if charge["id"][-1] < "m" else charge["amount"] // 2
-        refund = stripe.refund(stripe.stripe_id(state.rng, "re"), charge, amount, ms // 1000)
+        refund = stripe_payments.refund(
+            stripe.stripe_id(state.rng, "re"), charge, amount, ms // 1000
+        )
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         state.stripe_changed("refund", refund)
