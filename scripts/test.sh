@@ -11,4 +11,4 @@ bash scripts/lint.sh
 echo "[test] pytest (both cores)"
 # one worker per core; a test module (or the modules sharing the simulated history, see
 # tests/conftest.py) runs whole on one worker, in collection order: the end-to-end ones first
-exec .venv/bin/python -m pytest -p no:cacheprovider -n auto --dist loadgroup --no-loadscope-reorder "$@"
+exec .venv/bin/python -m pytest -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder "$@"

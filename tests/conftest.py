@@ -14,17 +14,25 @@ import pytest
 from folio.simulator.engine import SimParams, simulate
 
 REPO = Path(__file__).resolve().parent.parent
-# `make test` runs on both cores (pytest-xdist, --dist loadgroup): each test module is one unit
-# of work, so its module fixtures are built once, and the modules that start from the shared
-# simulated history are one unit, so it is loaded once.
+# `make test` and `make check` run on both cores (pytest-xdist, --dist loadfile): each test
+# module is one unit of work, so its module fixtures are built once, and the modules that
+# start from the shared simulated history are one unit, so it is loaded once. (xdist's own
+# loadgroup cannot do this under pytest 9: it renames items through an attribute pytest 9
+# no longer reads, and every test becomes its own unit.)
 SHARED_HISTORY = {"test_idempotency.py", "test_superset.py"}
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        name = item.path.name
-        group = "shared_history" if name in SHARED_HISTORY else name.removesuffix(".py")
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "shared_history" if Path(module).name in SHARED_HISTORY else module
+
+    return ModuleScheduling(config, log)
 
 
 # small but busy: enough days for trials to end and subscriptions to renew, defects x4
