@@ -160,7 +160,7 @@ def test_every_folio_home_path_is_named_in_one_place():
     assert len(set(values)) == len(values) and all(v.is_relative_to("/h") for v in values)
 
 
-def test_no_python_source_file_is_over_600_lines():
+def test_no_python_source_file_is_over_400_lines():
     sources = [
         *PACKAGE.rglob("*.py"),
         *(ROOT / "spark_jobs").rglob("*.py"),
@@ -169,9 +169,9 @@ def test_no_python_source_file_is_over_600_lines():
     long = {
         str(p.relative_to(ROOT)): n
         for p in sorted(sources)
-        if (n := len(p.read_text().splitlines())) > 600
+        if (n := len(p.read_text().splitlines())) > 400
     }
-    assert long == {}, f"source files over 600 lines: {long}"
+    assert long == {}, f"source files over 400 lines: {long}"
 
 
 def test_the_dag_file_is_wiring_under_110_lines():
