@@ -91,7 +91,7 @@ def split(table: pa.Table) -> tuple[pa.Table, pa.Table]:
     return table.filter(pc.less(col, cut)), table.filter(pc.greater_equal(col, cut))
 
 
-def _y(table: pa.Table) -> np.ndarray:
+def _labels(table: pa.Table) -> np.ndarray:
     return np.asarray(table.column("churned_within_30d").to_numpy(zero_copy_only=False), np.int64)
 
 
@@ -110,7 +110,7 @@ def fit(settings: Settings, table: pa.Table, cfg: TrainConfig, code: str) -> dic
 
     F.check_point_in_time(table)
     train, valid = split(table)
-    y_tr, y_va = _y(train), _y(valid)
+    y_tr, y_va = _labels(train), _labels(valid)
     if y_tr.sum() < MIN_POSITIVES or y_va.sum() < 1:
         raise NotEnoughHistory(
             f"too few churned examples to train: {int(y_tr.sum())} in training (need"
