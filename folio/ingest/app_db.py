@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -65,7 +64,6 @@ from folio.ingest.app_db_read import (
 
 SOURCE = "app_db"
 DELETED = "deleted_rows"
-log = logging.getLogger("folio.ingest.app_db")
 
 # The contract beyond types and NOT NULL: the values downstream logic relies on.
 ACCEPTED: dict[str, dict[str, tuple[str, ...]]] = {
